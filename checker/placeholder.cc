@@ -1,0 +1,1 @@
+// Placeholder so the checker library is never empty.

@@ -1,0 +1,56 @@
+// The interface every protocol's replica implements: a deterministic state
+// machine driven by client requests, messages and timers (design.md, "The
+// seam between protocol and world").
+#ifndef EPSIM_PROTOCOL_COMMON_REPLICA_H_
+#define EPSIM_PROTOCOL_COMMON_REPLICA_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/common/command.h"
+#include "protocol/common/env.h"
+#include "protocol/common/message.h"
+#include "protocol/common/types.h"
+
+namespace epsim::protocol {
+
+// Why a known command has not executed at a replica yet (liveness reports'
+// wait-for graph).
+struct PendingCommand {
+  CommandId id;
+  std::string phase;                  // "preaccepted", "committed", ...
+  std::vector<CommandId> waiting_on;  // uncommitted/unknown deps blocking it
+  std::optional<Ballot> recovery;     // ballot of this replica's live attempt
+};
+
+class Replica {
+ public:
+  virtual ~Replica() = default;
+
+  // Called once when the replica starts (and after a restart).
+  virtual void Start() {}
+  // A client's request arrived at this replica (this replica coordinates it,
+  // or forwards it, as the protocol says).
+  virtual void OnClientRequest(const Command& command) = 0;
+  virtual void OnMessage(NodeId from, const Message& message) = 0;
+  virtual void OnTimer(TimerId id, uint64_t tag) = 0;
+
+  // Crash-restart: forget everything the protocol does not declare durable.
+  // Timers are already gone (the environment dropped them).
+  virtual void Restart() = 0;
+
+  // Commands known here but not executed, with what each waits on.
+  virtual std::vector<PendingCommand> Pending() const = 0;
+
+  // For the explorer: a deep copy bound to another environment, and a digest
+  // of the whole state (equal states give equal digests on every platform).
+  virtual std::unique_ptr<Replica> Clone(Env& env) const = 0;
+  virtual uint64_t StateHash() const = 0;
+};
+
+}  // namespace epsim::protocol
+
+#endif  // EPSIM_PROTOCOL_COMMON_REPLICA_H_

@@ -1,0 +1,1 @@
+// Placeholder so the scenarios library is never empty.

@@ -1,0 +1,1 @@
+// Placeholder so the sim library is never empty.
