@@ -1,1 +1,0 @@
-// Placeholder so the checker library is never empty.
