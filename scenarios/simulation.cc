@@ -1,0 +1,776 @@
+#include "scenarios/simulation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "absl/container/btree_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "base/check.h"
+#include "base/strings.h"
+#include "protocol/common/command.h"
+#include "protocol/common/protocol.h"
+#include "protocol/common/replica.h"
+#include "sim/payload.h"
+#include "sim/process.h"
+#include "sim/world.h"
+
+namespace epsim::scenarios {
+namespace {
+
+using protocol::Command;
+using protocol::CommandId;
+using protocol::RequestId;
+
+constexpr uint64_t kClientTimeoutTag = 1;
+constexpr uint64_t kClientThinkTag = 2;
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+uint64_t HashString(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// A protocol message travelling through the simulated network.
+class ProtocolPayload : public sim::Payload {
+ public:
+  explicit ProtocolPayload(protocol::MessagePtr message)
+      : message_(std::move(message)) {}
+  std::string_view Type() const override { return message_->Type(); }
+  std::string Describe() const override { return message_->Describe(); }
+  uint64_t Fingerprint() const override { return message_->Fingerprint(); }
+  const protocol::Message& message() const { return *message_; }
+
+ private:
+  protocol::MessagePtr message_;
+};
+
+class ClientRequestPayload : public sim::Payload {
+ public:
+  explicit ClientRequestPayload(Command command)
+      : command_(std::move(command)) {}
+  std::string_view Type() const override { return "ClientRequest"; }
+  std::string Describe() const override {
+    return absl::StrCat("ClientRequest ", command_.ToString());
+  }
+  uint64_t Fingerprint() const override {
+    return Mix(HashString(command_.ToString()), 0xc1);
+  }
+  const Command& command() const { return command_; }
+
+ private:
+  Command command_;
+};
+
+class ClientReplyPayload : public sim::Payload {
+ public:
+  ClientReplyPayload(RequestId request, protocol::KvResult result)
+      : request_(request), result_(std::move(result)) {}
+  std::string_view Type() const override { return "ClientReply"; }
+  std::string Describe() const override {
+    return absl::StrCat("ClientReply c", request_.client, "#", request_.number,
+                        " ", result_.value ? *result_.value : "-",
+                        result_.cas_succeeded ? " cas-ok" : "");
+  }
+  uint64_t Fingerprint() const override {
+    uint64_t h = Mix(request_.client, request_.number);
+    return Mix(
+        h, HashString(result_.value.value_or("\x01")) + result_.cas_succeeded);
+  }
+  RequestId request() const { return request_; }
+  const protocol::KvResult& result() const { return result_; }
+
+ private:
+  RequestId request_;
+  protocol::KvResult result_;
+};
+
+class Run;
+
+// Hosts one protocol replica in the world: the replica's Env.
+class ReplicaHost : public sim::Process, public protocol::Env {
+ public:
+  ReplicaHost(Run& run, sim::World& world, int index, int n)
+      : run_(run), world_(world), index_(index), n_(n) {}
+  void Attach(std::unique_ptr<protocol::Replica> replica) {
+    replica_ = std::move(replica);
+  }
+  protocol::Replica& replica() { return *replica_; }
+  bool inert() const { return inert_; }
+
+  // sim::Process
+  void OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) override;
+  void OnTimer(sim::TimerId id, uint64_t tag) override {
+    if (inert_) return;
+    replica_->OnTimer(id, tag);
+  }
+  void OnCrash() override { pending_clients_.clear(); }
+  void OnRestart() override {
+    if (inert_) return;
+    replica_->Restart();
+    replica_->Start();
+  }
+
+  // protocol::Env
+  protocol::NodeId Self() const override { return index_; }
+  int ClusterSize() const override { return n_; }
+  protocol::Time Now() const override { return world_.Now(); }
+  void Send(protocol::NodeId to, protocol::MessagePtr message) override {
+    EPSIM_CHECK(to != index_) << "a replica sends to itself synchronously";
+    EPSIM_CHECK(to >= 0 && to < n_) << "no replica " << to;
+    world_.Send(index_, to,
+                std::make_shared<ProtocolPayload>(std::move(message)));
+  }
+  protocol::TimerId SetTimer(protocol::Duration after, uint64_t tag) override {
+    return world_.SetTimer(index_, after, tag);
+  }
+  void CancelTimer(protocol::TimerId id) override {
+    world_.CancelTimer(index_, id);
+  }
+  uint64_t Random(uint64_t bound) override { return world_.rng().Below(bound); }
+  void Committed(const protocol::CommitRecord& record) override;
+  void Executed(const protocol::ExecutionRecord& record) override;
+  void Cover(std::string_view branch) override;
+  bool TraceEnabled() const override;
+  void Trace(std::string_view line) override;
+
+ private:
+  Run& run_;
+  sim::World& world_;
+  int index_;
+  int n_;
+  bool inert_ = false;  // a protocol "panicked" (EPaxos quirks)
+  std::unique_ptr<protocol::Replica> replica_;
+  // Client requests this replica received and must answer: request -> client
+  // node.
+  absl::btree_map<std::pair<int32_t, int64_t>, sim::NodeId> pending_clients_;
+};
+
+// A closed-loop client: one request at a time, retried at the next replica
+// after a timeout.
+class ClientNode : public sim::Process {
+ public:
+  ClientNode(Run& run, sim::World& world, int client_id, sim::NodeId node,
+             int target, int site)
+      : run_(run),
+        world_(world),
+        client_id_(client_id),
+        node_(node),
+        target_(target),
+        site_(site) {}
+
+  void Begin();
+  void OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) override;
+  void OnTimer(sim::TimerId id, uint64_t tag) override;
+  int site() const { return site_; }
+  bool finished() const { return finished_; }
+
+ private:
+  void Issue();
+  void SendCurrent();
+
+  Run& run_;
+  sim::World& world_;
+  int client_id_;
+  sim::NodeId node_;
+  int target_;
+  int site_;
+  int64_t next_number_ = 0;
+  bool finished_ = false;
+  bool in_flight_ = false;
+  Command current_;
+  int64_t history_id_ = -1;
+  sim::TimerId timeout_timer_ = 0;
+};
+
+struct RequestState {
+  sim::Time call = 0;
+  int site = 0;
+  std::optional<sim::Time> first_commit;
+  uint64_t executed_mask = 0;  // replicas where it took effect
+  bool committed = false;
+  bool returned = false;
+};
+
+class Run {
+ public:
+  Run(const Scenario& scenario, const RunOptions& options,
+      std::unique_ptr<protocol::Protocol> protocol, uint64_t seed)
+      : scenario_(scenario),
+        options_(options),
+        protocol_(std::move(protocol)),
+        seed_(seed),
+        world_(seed, scenario.topology, scenario.network) {}
+
+  absl::StatusOr<RunResult> Execute();
+
+  // Called by hosts and clients.
+  void OnCommitted(int replica, const protocol::CommitRecord& record);
+  void OnExecuted(int replica, const protocol::ExecutionRecord& record);
+  void OnCover(std::string_view branch, int replica);
+  void OnPanic(int replica, std::string_view what);
+  bool verbose() const { return static_cast<bool>(options_.verbose); }
+  void Verbose(const std::string& line) {
+    if (options_.verbose) options_.verbose(line);
+  }
+  int64_t OnClientCall(int client, const Command& command, int site);
+  void OnClientReturn(int64_t history_id, const Command& command,
+                      const protocol::KvResult& result);
+  Command NextCommand(int client, int64_t number);
+  int replicas() const { return static_cast<int>(hosts_.size()); }
+  sim::Duration client_timeout() const { return client_timeout_; }
+  sim::Duration think_time() const { return scenario_.workload.think_time; }
+  int commands_per_client() const {
+    return scenario_.workload.commands_per_client;
+  }
+  void ClientFinished() { ++clients_finished_; }
+
+ private:
+  void ScheduleFaults();
+  void ApplyFault(const FaultEvent& fault);
+  void AddViolation(Violation v);
+  bool AllDone() const;
+  void CheckLiveness(RunResult& result);
+
+  const Scenario& scenario_;
+  const RunOptions& options_;
+  std::unique_ptr<protocol::Protocol> protocol_;
+  uint64_t seed_;
+  sim::World world_;
+  std::vector<std::unique_ptr<ReplicaHost>> hosts_;
+  std::vector<std::unique_ptr<ClientNode>> clients_;
+  std::vector<std::unique_ptr<protocol::ProtocolCheck>> protocol_checks_;
+  sim::Duration client_timeout_ = 0;
+  int clients_finished_ = 0;
+
+  checker::HistoryRecorder history_;
+  absl::btree_map<RequestId, RequestState> requests_;
+  absl::btree_map<int64_t, RequestId> request_of_history_;
+  int64_t requests_fully_executed_ = 0;
+  uint64_t live_mask_ = 0;  // replicas that never crashed
+  uint64_t ever_crashed_ = 0;
+
+  // Agreement and first-commit bookkeeping (the checker library adds the
+  // rest of the checks).
+  absl::btree_map<CommandId, protocol::CommitRecord> first_commit_;
+  // Per replica: command ids committed, for duplicate-commit detection.
+  std::vector<absl::btree_map<CommandId, protocol::CommitRecord>> committed_at_;
+  // Execution order per replica per key: the sequence of command ids.
+  std::vector<absl::btree_set<CommandId>> executed_at_;
+
+  RunResult result_;
+  bool stop_ = false;
+};
+
+void ReplicaHost::OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) {
+  if (inert_) return;
+  if (auto* p = dynamic_cast<const ProtocolPayload*>(payload.get())) {
+    replica_->OnMessage(from, p->message());
+    return;
+  }
+  if (auto* r = dynamic_cast<const ClientRequestPayload*>(payload.get())) {
+    const RequestId req = r->command().request;
+    pending_clients_[{req.client, req.number}] = from;
+    replica_->OnClientRequest(r->command());
+    return;
+  }
+}
+
+void ReplicaHost::Committed(const protocol::CommitRecord& record) {
+  run_.OnCommitted(index_, record);
+}
+
+void ReplicaHost::Executed(const protocol::ExecutionRecord& record) {
+  run_.OnExecuted(index_, record);
+  const RequestId req = record.command.request;
+  auto it = pending_clients_.find({req.client, req.number});
+  if (it != pending_clients_.end()) {
+    world_.Send(index_, it->second,
+                std::make_shared<ClientReplyPayload>(req, record.result));
+    pending_clients_.erase(it);
+  }
+}
+
+void ReplicaHost::Cover(std::string_view branch) {
+  run_.OnCover(branch, index_);
+  if (branch.starts_with("panic/")) {
+    // The protocol reproduces a process crash of its reference
+    // implementation (a nil dereference, say): the replica stops.
+    inert_ = true;
+    run_.OnPanic(index_, branch);
+  }
+}
+
+bool ReplicaHost::TraceEnabled() const { return run_.verbose(); }
+
+void ReplicaHost::Trace(std::string_view line) {
+  run_.Verbose(absl::StrCat("  ", world_.Now() / 1000, ".",
+                            absl::StrFormat("%03d", world_.Now() % 1000),
+                            "ms r", index_, ": ", Av(line)));
+}
+
+void ClientNode::Begin() { Issue(); }
+
+void ClientNode::Issue() {
+  if (next_number_ >= run_.commands_per_client()) {
+    finished_ = true;
+    run_.ClientFinished();
+    return;
+  }
+  current_ = run_.NextCommand(client_id_, next_number_++);
+  history_id_ = run_.OnClientCall(client_id_, current_, site_);
+  in_flight_ = true;
+  SendCurrent();
+}
+
+void ClientNode::SendCurrent() {
+  world_.Send(node_, target_, std::make_shared<ClientRequestPayload>(current_));
+  timeout_timer_ =
+      world_.SetTimer(node_, run_.client_timeout(), kClientTimeoutTag);
+}
+
+void ClientNode::OnMessage(sim::NodeId, const sim::PayloadPtr& payload) {
+  auto* reply = dynamic_cast<const ClientReplyPayload*>(payload.get());
+  if (reply == nullptr || !in_flight_ || reply->request() != current_.request) {
+    return;  // a late reply to an earlier attempt
+  }
+  in_flight_ = false;
+  world_.CancelTimer(node_, timeout_timer_);
+  run_.OnClientReturn(history_id_, current_, reply->result());
+  if (run_.think_time() > 0) {
+    world_.SetTimer(node_, run_.think_time(), kClientThinkTag);
+  } else {
+    Issue();
+  }
+}
+
+void ClientNode::OnTimer(sim::TimerId, uint64_t tag) {
+  if (tag == kClientThinkTag) {
+    Issue();
+  } else if (tag == kClientTimeoutTag && in_flight_) {
+    // Fail over: the same request (same request id) at the next replica.
+    target_ = (target_ + 1) % run_.replicas();
+    SendCurrent();
+  }
+}
+
+Command Run::NextCommand(int client, int64_t number) {
+  const Workload& w = scenario_.workload;
+  sim::Rng& rng = world_.rng();
+  Command c;
+  c.request = RequestId{client, number};
+  const bool hot = rng.Bernoulli(w.conflict);
+  c.key = hot ? "hot" : absl::StrCat("c", client, ".", number);
+  if (rng.Bernoulli(w.reads)) {
+    c.op = protocol::OpType::kGet;
+    return c;
+  }
+  const double total = w.put_weight + w.append_weight + w.cas_weight;
+  const double pick = rng.Real() * total;
+  if (pick < w.put_weight) {
+    c.op = protocol::OpType::kPut;
+  } else if (pick < w.put_weight + w.append_weight) {
+    c.op = protocol::OpType::kAppend;
+  } else {
+    c.op = protocol::OpType::kCas;
+  }
+  // Values unique per request, so a read tells which write it saw.
+  c.value = absl::StrCat("v", client, ".", number);
+  if (static_cast<int>(c.value.size()) < w.value_size) {
+    c.value.append(w.value_size - c.value.size(), '.');
+  }
+  if (c.op == protocol::OpType::kCas) {
+    // Expect either absent or a value this client wrote last.
+    if (number > 0 && rng.Bernoulli(0.5)) {
+      std::string prev = absl::StrCat("v", client, ".", number - 1);
+      if (static_cast<int>(prev.size()) < w.value_size) {
+        prev.append(w.value_size - prev.size(), '.');
+      }
+      c.expected = prev;
+    }
+  }
+  return c;
+}
+
+int64_t Run::OnClientCall(int client, const Command& command, int site) {
+  const int64_t id = history_.Call(client, command, world_.Now());
+  RequestState& state = requests_[command.request];
+  state.call = world_.Now();
+  state.site = site;
+  request_of_history_[id] = command.request;
+  ++result_.submitted;
+  return id;
+}
+
+void Run::OnClientReturn(int64_t history_id, const Command& command,
+                         const protocol::KvResult& result) {
+  history_.Return(history_id, result, world_.Now());
+  RequestState& state = requests_[command.request];
+  state.returned = true;
+  ++result_.completed;
+  LatencySamples& lat =
+      result_.latency_by_site[scenario_.topology.sites[state.site]];
+  lat.execute_ms.push_back(static_cast<double>(world_.Now() - state.call) /
+                           1000.0);
+  if (state.first_commit) {
+    lat.commit_ms.push_back(
+        static_cast<double>(*state.first_commit - state.call) / 1000.0);
+  }
+}
+
+void Run::AddViolation(Violation v) {
+  result_.checks[v.check] = "violation";
+  result_.violations.push_back(std::move(v));
+}
+
+void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
+  const std::string where =
+      absl::StrCat("commit of ", record.id.ToString(), " at r", replica);
+  // Agreement: the same decision everywhere, and a replica never changes a
+  // decision it made.
+  auto [first, fresh] = first_commit_.try_emplace(record.id, record);
+  if (!fresh && !first->second.SameDecision(record)) {
+    AddViolation(
+        {"agreement", world_.Now(), replica, where,
+         absl::StrCat("r", replica, " committed ", record.ToString(), " but ",
+                      first->second.ToString(), " was committed before")});
+  }
+  auto [mine, fresh_here] =
+      committed_at_[replica].try_emplace(record.id, record);
+  if (!fresh_here && !mine->second.SameDecision(record)) {
+    AddViolation(
+        {"stability", world_.Now(), replica, where,
+         absl::StrCat("r", replica, " re-committed ", record.ToString(),
+                      " over ", mine->second.ToString())});
+  }
+  if (fresh) {
+    if (record.command.nop) {
+      ++result_.nop;
+    } else if (record.path == "fast") {
+      ++result_.fast;
+    } else if (record.path == "slow") {
+      ++result_.slow;
+    } else {
+      ++result_.recovered;
+    }
+    if (!record.command.nop) {
+      auto req = requests_.find(record.command.request);
+      if (req == requests_.end()) {
+        AddViolation({"validity", world_.Now(), replica, where,
+                      absl::StrCat("committed ", record.ToString(),
+                                   " that no client submitted")});
+      } else if (!req->second.committed) {
+        req->second.committed = true;
+        req->second.first_commit = world_.Now();
+        ++result_.committed;
+      }
+    }
+    for (auto& check : protocol_checks_) {
+      if (auto broken = check->OnFirstCommit(record)) {
+        AddViolation({std::string(check->Name()), world_.Now(), replica, where,
+                      *broken});
+      }
+    }
+  }
+}
+
+void Run::OnExecuted(int replica, const protocol::ExecutionRecord& record) {
+  const std::string where =
+      absl::StrCat("execution of ", record.id.ToString(), " at r", replica);
+  if (!executed_at_[replica].insert(record.id).second) {
+    AddViolation({"exactly-once", world_.Now(), replica, where,
+                  absl::StrCat("r", replica, " executed ", record.id.ToString(),
+                               " twice")});
+  }
+  auto req = requests_.find(record.command.request);
+  if (req == requests_.end()) return;
+  RequestState& state = req->second;
+  const uint64_t bit = uint64_t{1} << replica;
+  if (!record.duplicate) {
+    if (state.executed_mask & bit) {
+      AddViolation({"exactly-once", world_.Now(), replica, where,
+                    absl::StrCat("request c", record.command.request.client,
+                                 "#", record.command.request.number,
+                                 " took effect twice at r", replica)});
+    }
+    if (state.executed_mask == 0) ++result_.executed;
+    const bool was_complete = (state.executed_mask & live_mask_) == live_mask_;
+    state.executed_mask |= bit;
+    if (!was_complete && (state.executed_mask & live_mask_) == live_mask_) {
+      ++requests_fully_executed_;
+    }
+  }
+}
+
+void Run::OnCover(std::string_view branch, int) {
+  ++result_.coverage[std::string(branch)];
+}
+
+void Run::OnPanic(int replica, std::string_view what) {
+  AddViolation(
+      {"no-panic", world_.Now(), replica, std::string(what),
+       absl::StrCat("r", replica, " crashed in the protocol: ", Av(what))});
+}
+
+bool Run::AllDone() const {
+  if (clients_finished_ < static_cast<int>(clients_.size())) return false;
+  int64_t complete = 0;
+  for (const auto& [req, state] : requests_) {
+    if ((state.executed_mask & live_mask_) == live_mask_) ++complete;
+  }
+  return complete == static_cast<int64_t>(requests_.size());
+}
+
+void Run::ApplyFault(const FaultEvent& f) {
+  switch (f.kind) {
+    case FaultEvent::Kind::kCrash:
+      world_.Crash(f.replica);
+      ever_crashed_ |= uint64_t{1} << f.replica;
+      live_mask_ &= ~(uint64_t{1} << f.replica);
+      break;
+    case FaultEvent::Kind::kRestart:
+      world_.Restart(f.replica);
+      break;
+    case FaultEvent::Kind::kPause:
+      world_.Pause(f.replica);
+      break;
+    case FaultEvent::Kind::kResume:
+      world_.Resume(f.replica);
+      break;
+    case FaultEvent::Kind::kPartition:
+      world_.Partition(f.groups);
+      break;
+    case FaultEvent::Kind::kHeal:
+      world_.HealPartition();
+      break;
+    case FaultEvent::Kind::kCut:
+      world_.CutLink(f.from, f.to);
+      break;
+    case FaultEvent::Kind::kRestore:
+      world_.RestoreLink(f.from, f.to);
+      break;
+    case FaultEvent::Kind::kLoss:
+      world_.SetLoss(f.probability);
+      break;
+    case FaultEvent::Kind::kDuplication:
+      world_.SetDuplication(f.probability);
+      break;
+    case FaultEvent::Kind::kJitter:
+      world_.SetJitter(f.jitter);
+      break;
+    case FaultEvent::Kind::kSlow:
+      world_.SetSlowdown(f.from, f.to, f.factor);
+      break;
+    case FaultEvent::Kind::kLinkKind:
+      world_.SetLinkKind(f.link_kind);
+      break;
+  }
+}
+
+void Run::ScheduleFaults() {
+  for (const FaultEvent& f : scenario_.faults) {
+    world_.At(
+        f.at, [this, f] { ApplyFault(f); }, std::string(FaultKindName(f.kind)));
+  }
+}
+
+absl::StatusOr<RunResult> Run::Execute() {
+  const int n = static_cast<int>(scenario_.replica_sites.size());
+  if (n > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(scenario_.file, ": replicas: at most 64 supported"));
+  }
+  result_.scenario = scenario_.name;
+  result_.protocol = protocol_->Name();
+  result_.seed = seed_;
+  result_.sites = scenario_.topology.sites;
+  result_.coverage_branches = protocol_->CoverageBranches();
+  result_.replay_command =
+      absl::StrCat("epsim replay ", scenario_.file, " --seed ", seed_,
+                   " --protocol ", protocol_->Name());
+  for (const char* check :
+       {"agreement", "stability", "validity", "exactly-once", "liveness"}) {
+    result_.checks[check] = "ok";
+  }
+  protocol_checks_ = protocol_->MakeChecks();
+  for (const auto& check : protocol_checks_) {
+    result_.checks[std::string(check->Name())] = "ok";
+  }
+  committed_at_.resize(n);
+  executed_at_.resize(n);
+  live_mask_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+
+  for (int i = 0; i < n; ++i) {
+    hosts_.push_back(std::make_unique<ReplicaHost>(*this, world_, i, n));
+    const sim::NodeId node = world_.AddNode(
+        absl::StrCat("r", i), scenario_.replica_sites[i], hosts_.back().get());
+    EPSIM_CHECK_EQ(node, i);
+    hosts_.back()->Attach(protocol_->MakeReplica(i, *hosts_.back()));
+  }
+  // Clients: at each client site, talking to the replica at that site, or
+  // the closest one.
+  const double max_rtt = scenario_.topology.MaxRttMs();
+  client_timeout_ =
+      scenario_.workload.client_timeout > 0
+          ? scenario_.workload.client_timeout
+          : std::max<sim::Duration>(500 * sim::kMillisecond,
+                                    static_cast<sim::Duration>(max_rtt * 8000));
+  int client_id = 0;
+  for (int site : scenario_.workload.client_sites) {
+    int target = -1;
+    double best = 1e300;
+    for (int i = 0; i < n; ++i) {
+      const double d =
+          scenario_.topology.rtt_ms[site][scenario_.replica_sites[i]];
+      if (d < best) {
+        best = d;
+        target = i;
+      }
+    }
+    for (int k = 0; k < scenario_.workload.clients_per_site; ++k) {
+      const sim::NodeId node = world_.NodeCount();
+      clients_.push_back(std::make_unique<ClientNode>(*this, world_, client_id,
+                                                      node, target, site));
+      EPSIM_CHECK_EQ(world_.AddNode(absl::StrCat("c", client_id), site,
+                                    clients_.back().get()),
+                     node);
+      ++client_id;
+    }
+  }
+  if (options_.trace != nullptr) world_.SetTraceSink(options_.trace);
+  if (options_.verbose) {
+    world_.SetDeliveryObserver([this](const sim::DeliveryEvent& e) {
+      Verbose(absl::StrCat(e.time / 1000, ".",
+                           absl::StrFormat("%03d", e.time % 1000), "ms ",
+                           world_.NameOf(e.from), " -> ", world_.NameOf(e.to),
+                           ": ", e.payload->Describe()));
+    });
+  }
+  for (auto& host : hosts_) host->replica().Start();
+  for (auto& client : clients_) {
+    ClientNode* c = client.get();
+    world_.At(
+        0, [c] { c->Begin(); }, "client-start");
+  }
+  ScheduleFaults();
+
+  // Run until everything submitted has executed at every live replica, or
+  // until the liveness deadline.
+  sim::Time last_fault = 0;
+  for (const FaultEvent& f : scenario_.faults)
+    last_fault = std::max(last_fault, f.at);
+  const sim::Duration bound = static_cast<sim::Duration>(
+      scenario_.liveness_rtts * std::max(max_rtt, 1.0) * 1000);
+  const sim::Time deadline = std::max(scenario_.duration, last_fault + bound);
+  try {
+    while (world_.Now() <= deadline) {
+      if (!world_.Step()) break;
+      if (world_.Now() >= last_fault &&
+          clients_finished_ == static_cast<int>(clients_.size()) && AllDone()) {
+        break;
+      }
+    }
+  } catch (const CheckFailure& failure) {
+    AddViolation(
+        {"assertion", world_.Now(), -1, "protocol assertion", failure.what()});
+  }
+  result_.end_time = world_.Now();
+  if (!AllDone() && result_.violations.empty()) CheckLiveness(result_);
+  result_.trace_hash = world_.TraceHash();
+  result_.events = world_.stats().events;
+  result_.messages = world_.stats().messages_sent;
+  result_.history = history_.history();
+  return std::move(result_);
+}
+
+void Run::CheckLiveness(RunResult& result) {
+  // Liveness is owed only inside the protocol's model: reliable links, at
+  // most f replicas crashed, no partition left in place.
+  int crashed = 0;
+  for (int i = 0; i < replicas(); ++i) crashed += world_.IsCrashed(i);
+  if (crashed > protocol_->MaxFailures()) return;
+  if (scenario_.network.link_kind == sim::LinkKind::kLossy) return;
+  for (const FaultEvent& f : scenario_.faults) {
+    if (f.kind == FaultEvent::Kind::kLinkKind &&
+        f.link_kind == sim::LinkKind::kLossy) {
+      return;
+    }
+  }
+  std::vector<std::string> stuck;
+  for (const auto& [req, state] : requests_) {
+    if ((state.executed_mask & live_mask_) == live_mask_) continue;
+    stuck.push_back(absl::StrCat("c", req.client, "#", req.number,
+                                 state.committed ? " (committed)" : ""));
+    if (stuck.size() >= 10) break;
+  }
+  std::string detail =
+      absl::StrCat("not executed at every live replica by ",
+                   world_.Now() / 1000, "ms: ", absl::StrJoin(stuck, ", "));
+  for (int i = 0; i < replicas(); ++i) {
+    if (world_.IsCrashed(i) || !(live_mask_ >> i & 1)) continue;
+    int shown = 0;
+    for (const protocol::PendingCommand& p : hosts_[i]->replica().Pending()) {
+      if (shown++ >= 5) break;
+      std::vector<std::string> deps;
+      for (const CommandId& d : p.waiting_on) deps.push_back(d.ToString());
+      absl::StrAppend(
+          &detail, "\n  r", i, ": ", p.id.ToString(), " ", p.phase,
+          deps.empty() ? ""
+                       : absl::StrCat(" waits on ", absl::StrJoin(deps, ",")),
+          p.recovery ? absl::StrCat(" recovering at ballot ", *p.recovery)
+                     : "");
+    }
+  }
+  result.checks["liveness"] = "violation";
+  result.violations.push_back(
+      {"liveness", world_.Now(), -1, "end of run", detail});
+}
+
+}  // namespace
+
+double Percentile(std::vector<double> samples, double p) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  const double rank = std::ceil(p / 100.0 * samples.size());
+  const size_t index =
+      static_cast<size_t>(std::clamp(rank, 1.0, double(samples.size()))) - 1;
+  return samples[index];
+}
+
+absl::StatusOr<RunResult> Simulate(const Scenario& scenario,
+                                   const RunOptions& options) {
+  protocol::ProtocolContext context;
+  context.replicas = static_cast<int>(scenario.replica_sites.size());
+  double max_rtt = 0;
+  for (int a : scenario.replica_sites) {
+    for (int b : scenario.replica_sites) {
+      max_rtt = std::max(max_rtt, scenario.topology.rtt_ms[a][b]);
+    }
+  }
+  context.max_round_trip = std::max<protocol::Duration>(
+      static_cast<protocol::Duration>(max_rtt * 1000), 200);
+  const std::string spec =
+      options.protocol.empty() ? scenario.protocol : options.protocol;
+  absl::StatusOr<std::unique_ptr<protocol::Protocol>> protocol =
+      protocol::ProtocolRegistry::Builtin().Make(spec, context);
+  if (!protocol.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.protocol.empty() ? scenario.file + ": protocol: "
+                                              : std::string("--protocol: "),
+                     protocol.status().message()));
+  }
+  Run run(scenario, options, *std::move(protocol),
+          options.seed.value_or(scenario.seed));
+  return run.Execute();
+}
+
+}  // namespace epsim::scenarios
