@@ -1,1 +1,0 @@
-// Placeholder so the scenarios library is never empty.
