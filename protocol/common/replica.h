@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "protocol/common/command.h"
 #include "protocol/common/env.h"
 #include "protocol/common/message.h"
@@ -41,6 +42,15 @@ class Replica {
   // Crash-restart: forget everything the protocol does not declare durable.
   // Timers are already gone (the environment dropped them).
   virtual void Restart() = 0;
+
+  // Scripted schedules (bug corpus, explorer): start recovering `id` now, as
+  // the recovery timer would, at `ballot` if given (a protocol refuses a
+  // ballot this replica does not own or that is not above its current one,
+  // with InvalidArgument). Protocols without recovery return Unimplemented.
+  virtual absl::Status StartRecovery(CommandId /*id*/,
+                                     std::optional<Ballot> /*ballot*/) {
+    return absl::UnimplementedError("this protocol has no recovery to start");
+  }
 
   // Commands known here but not executed, with what each waits on.
   virtual std::vector<PendingCommand> Pending() const = 0;
