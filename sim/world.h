@@ -205,25 +205,37 @@ class World {
 
   void CheckNode(NodeId node, const char* what) const;
   void Push(Event event);
+  Event PopNext();
+  // Drops cancelled or orphaned timers from the top of the queue.
+  void PruneStale() const;
+  Duration Delay(NodeId from, NodeId to);  // with jitter, draws
   void Transmit(Envelope envelope);
+  void QueueArrival(Envelope envelope, Time at, EventKind kind);
   void OnArrival(Envelope envelope, uint64_t sequence);
   void ArriveNow(Envelope envelope, uint64_t sequence);
-  void Deliver(Envelope envelope);
-  void QueueTimer(const TimerRecord& timer, Time at);
-  void FireTimer(const TimerRecord& timer);
-  void QueueArrival(Envelope envelope, Time at, EventKind kind);
+  bool ReceiverGone(const Envelope& envelope) const;
   void DropMessage(const Envelope& envelope, std::string_view reason);
+  void QueueTimer(const TimerRecord& timer, Time at);
+  bool TimerStale(const TimerRecord& timer) const;
+  // False if the timer was stale (cancelled, or its node crashed).
+  bool FireTimer(const TimerRecord& timer);
   size_t LinkIndex(NodeId from, NodeId to) const {
     return static_cast<size_t>(from) * nodes_.size() + static_cast<size_t>(to);
   }
   void ResizeLinks();
 
-  // Trace: every event feeds the hash; lines only with a sink.
+  // Trace: every event feeds the hash; lines are written only with a sink.
   void Hash(uint64_t value);
-  void TraceMessage(std::string_view event, const Envelope& envelope,
-                    std::string_view extra_key = {},
+  void TraceMessage(uint64_t code, std::string_view event,
+                    const Envelope& envelope, std::string_view extra_key = {},
                     std::string_view extra_value = {});
-  void TraceNode(std::string_view event, NodeId node);
+  void TraceTimer(uint64_t code, std::string_view event,
+                  const TimerRecord& timer);
+  void TraceNode(uint64_t code, std::string_view event, NodeId node);
+  void TraceLink(uint64_t code, std::string_view event, NodeId from, NodeId to,
+                 std::string_view extra_fields);
+  void TraceSetting(uint64_t code, std::string_view event,
+                    std::string_view extra_fields);
   void TraceLine(const std::string& json_object);
 
   Topology topology_;
@@ -235,7 +247,9 @@ class World {
   uint64_t next_message_id_ = 1;
   TimerId next_timer_id_ = 1;
 
-  std::vector<Event> queue_;  // binary heap by EventAfter
+  // Binary heap by EventAfter; mutable so const queries can drop stale
+  // timers (lazy cancellation).
+  mutable std::vector<Event> queue_;
   std::vector<Node> nodes_;
   std::vector<Action> actions_;
   std::vector<uint32_t> free_actions_;

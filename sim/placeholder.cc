@@ -1,1 +1,0 @@
-// Placeholder so the sim library is never empty.
