@@ -1,0 +1,189 @@
+#include "protocol/epaxos/messages.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/strings.h"
+
+namespace epsim::protocol::epaxos {
+namespace {
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::string_view StatusName(Status status) {
+  switch (status) {
+    case Status::kNone:
+      return "none";
+    case Status::kPreAccepted:
+      return "preaccepted";
+    case Status::kAccepted:
+      return "accepted";
+    case Status::kCommitted:
+      return "committed";
+    case Status::kExecuted:
+      return "executed";
+  }
+  return "?";
+}
+
+std::string BallotString(Ballot b) {
+  if (b == 0) return "0";
+  return absl::StrCat(BallotRound(b), ".", b & 0xff);
+}
+
+std::string DepsString(const std::vector<CommandId>& deps) {
+  return absl::StrCat("{",
+                      absl::StrJoin(deps, ",",
+                                    [](std::string* out, const CommandId& d) {
+                                      absl::StrAppend(out, d.ToString());
+                                    }),
+                      "}");
+}
+
+std::string PayloadString(const std::optional<protocol::Command>& cmd) {
+  return cmd ? cmd->ToString() : std::string("<nil>");
+}
+
+std::string_view EpaxosMessage::Type() const {
+  switch (kind) {
+    case MsgKind::kPreAccept:
+      return "PreAccept";
+    case MsgKind::kPreAcceptReply:
+      return "PreAcceptReply";
+    case MsgKind::kAccept:
+      return "Accept";
+    case MsgKind::kAcceptReply:
+      return "AcceptReply";
+    case MsgKind::kCommit:
+      return cmd ? "Commit" : "CommitShort";
+    case MsgKind::kPrepare:
+      return "Prepare";
+    case MsgKind::kPrepareReply:
+      return "PrepareReply";
+    case MsgKind::kTryPreAccept:
+      return "TryPreAccept";
+    case MsgKind::kTryPreAcceptReply:
+      return "TryPreAcceptReply";
+  }
+  return "?";
+}
+
+std::string EpaxosMessage::Describe() const {
+  std::string out = absl::StrCat(Av(Type()), " ", id.ToString(), " from ",
+                                 sender, " b=", BallotString(ballot));
+  const bool reply =
+      kind == MsgKind::kPreAcceptReply || kind == MsgKind::kAcceptReply ||
+      kind == MsgKind::kPrepareReply || kind == MsgKind::kTryPreAcceptReply;
+  if (reply && !ok) {
+    absl::StrAppend(&out, " NACK promise=", BallotString(other_ballot));
+  }
+  switch (kind) {
+    case MsgKind::kPrepare:
+    case MsgKind::kAcceptReply:
+      break;
+    case MsgKind::kPrepareReply:
+      if (!ok) break;
+      absl::StrAppend(&out, " status=", Av(StatusName(status)),
+                      unchanged ? "(eq)" : "",
+                      " vote=", BallotString(other_ballot));
+      [[fallthrough]];
+    case MsgKind::kPreAccept:
+    case MsgKind::kAccept:
+    case MsgKind::kCommit:
+    case MsgKind::kTryPreAccept:
+      absl::StrAppend(&out, " cmd=", PayloadString(cmd), " seq=", seq,
+                      " deps=", DepsString(deps));
+      if (!path.empty()) absl::StrAppend(&out, " path=", path);
+      break;
+    case MsgKind::kPreAcceptReply:
+      if (!ok) break;
+      absl::StrAppend(&out, unchanged ? " unchanged" : " changed", " seq=", seq,
+                      " deps=", DepsString(deps),
+                      " committed=", DepsString(committed_deps));
+      break;
+    case MsgKind::kTryPreAcceptReply:
+      if (conflict) {
+        absl::StrAppend(&out, " conflict=", conflict->ToString(), "(",
+                        Av(StatusName(status)), ")");
+      }
+      break;
+  }
+  return out;
+}
+
+uint64_t EpaxosMessage::Fingerprint() const {
+  StableHasher h;
+  h.Add(static_cast<uint64_t>(kind))
+      .Add(id)
+      .Add(static_cast<uint64_t>(sender))
+      .Add(ballot)
+      .Add(ok ? 1 : 0)
+      .Add(other_ballot)
+      .Add(cmd)
+      .Add(static_cast<uint64_t>(seq))
+      .Add(deps)
+      .Add(static_cast<uint64_t>(status))
+      .Add(unchanged ? 1 : 0)
+      .Add(committed_deps)
+      .Add(conflict ? 1 : 0)
+      .Add(conflict.value_or(CommandId{}))
+      .Add(path);
+  return h.value();
+}
+
+StableHasher& StableHasher::Add(uint64_t v) {
+  h_ = Mix(h_ ^ Mix(v));
+  return *this;
+}
+
+StableHasher& StableHasher::Add(std::string_view s) {
+  Add(s.size());
+  uint64_t word = 0;
+  int filled = 0;
+  for (unsigned char c : s) {
+    word = (word << 8) | c;
+    if (++filled == 8) {
+      Add(word);
+      word = 0;
+      filled = 0;
+    }
+  }
+  if (filled > 0) Add(word);
+  return *this;
+}
+
+StableHasher& StableHasher::Add(const CommandId& id) {
+  return Add(id.origin).Add(id.counter);
+}
+
+StableHasher& StableHasher::Add(const protocol::Command& c) {
+  Add(c.nop ? 1 : 0)
+      .Add(static_cast<uint64_t>(c.request.client))
+      .Add(static_cast<uint64_t>(c.request.number))
+      .Add(static_cast<uint64_t>(c.op))
+      .Add(c.key)
+      .Add(c.value)
+      .Add(c.expected ? 1 : 0);
+  if (c.expected) Add(*c.expected);
+  return *this;
+}
+
+StableHasher& StableHasher::Add(const std::optional<protocol::Command>& c) {
+  Add(c ? 1 : 0);
+  if (c) Add(*c);
+  return *this;
+}
+
+StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
+  Add(ids.size());
+  for (const CommandId& id : ids) Add(id);
+  return *this;
+}
+
+}  // namespace epsim::protocol::epaxos
