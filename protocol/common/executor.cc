@@ -1,0 +1,285 @@
+#include "protocol/common/executor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/check.h"
+
+namespace epsim::protocol {
+namespace {
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+uint32_t DependencyExecutor::NodeFor(const CommandId& id) {
+  auto [it, inserted] =
+      index_of_.try_emplace(id, static_cast<uint32_t>(nodes_.size()));
+  if (inserted) {
+    nodes_.emplace_back();
+    nodes_.back().id = id;
+  }
+  return it->second;
+}
+
+const DependencyExecutor::Node* DependencyExecutor::Find(
+    const CommandId& id) const {
+  auto it = index_of_.find(id);
+  return it == index_of_.end() ? nullptr : &nodes_[it->second];
+}
+
+bool DependencyExecutor::IsCommitted(const CommandId& id) const {
+  const Node* node = Find(id);
+  return node != nullptr && node->committed;
+}
+
+bool DependencyExecutor::IsDone(const CommandId& id) const {
+  const Node* node = Find(id);
+  return node != nullptr && node->done;
+}
+
+bool DependencyExecutor::IsExecuted(const CommandId& id) const {
+  const Node* node = Find(id);
+  return node != nullptr && node->done && !node->nop;
+}
+
+void DependencyExecutor::Commit(const CommandId& id,
+                                const std::vector<CommandId>& deps, bool nop,
+                                ExecOrderKey key, ExecuteFn execute) {
+  const uint32_t self = NodeFor(id);
+  if (nodes_[self].committed) {
+    const Node& node = nodes_[self];
+    bool same = node.nop == nop && node.deps.size() == deps.size();
+    for (size_t i = 0; same && i < deps.size(); ++i) {
+      same = nodes_[node.deps[i]].id == deps[i];
+    }
+    EPSIM_CHECK(same) << "command " << id.ToString()
+                      << " committed twice with different decisions";
+    return;
+  }
+  std::vector<uint32_t> dep_nodes;
+  dep_nodes.reserve(deps.size());
+  for (const CommandId& dep : deps) {
+    EPSIM_CHECK(dep != id) << "command " << id.ToString()
+                           << " depends on itself";
+    dep_nodes.push_back(NodeFor(dep));  // may grow nodes_
+  }
+  uint32_t missing = 0;
+  for (uint32_t dep : dep_nodes) {
+    if (!nodes_[dep].committed) {
+      ++missing;
+      nodes_[dep].uncommitted_dependents.push_back(self);
+    }
+  }
+  Node& node = nodes_[self];
+  node.deps = std::move(dep_nodes);
+  node.key = key;
+  node.nop = nop;
+  node.committed = true;
+  node.missing = missing;
+  ++committed_count_;
+
+  // Direct dependents whose last missing dependency this was: from now on
+  // they wait on committed commands only, so they register as waiting on
+  // each unfinished one (the walk below follows these registrations).
+  {
+    std::vector<uint32_t> direct =
+        std::move(nodes_[self].uncommitted_dependents);
+    nodes_[self].uncommitted_dependents.clear();
+    for (uint32_t waiter : direct) {
+      EPSIM_CHECK(nodes_[waiter].missing > 0);
+      if (--nodes_[waiter].missing > 0) continue;
+      for (uint32_t d : nodes_[waiter].deps) {
+        if (nodes_[d].committed && !nodes_[d].done) {
+          nodes_[d].blocked_dependents.insert(waiter);
+        }
+      }
+    }
+  }
+  if (missing > 0) {
+    // `id` itself waits for an uncommitted command, and so does everything
+    // that reaches it: nothing can run yet.
+    nodes_[self].blocked = true;
+    return;
+  }
+  // The blocked commands that may have been waiting for `id`: follow the
+  // registrations backwards from it. A command with an uncommitted direct
+  // dependency stays blocked whatever else happens, so the walk stops there.
+  std::vector<uint32_t> woken;
+  std::vector<uint32_t> work = {self};
+  for (size_t i = 0; i < work.size(); ++i) {
+    absl::flat_hash_set<uint32_t> waiters =
+        std::move(nodes_[work[i]].blocked_dependents);
+    nodes_[work[i]].blocked_dependents.clear();
+    for (uint32_t waiter : waiters) {
+      Node& w = nodes_[waiter];
+      if (w.blocked && w.missing == 0) {
+        w.blocked = false;
+        woken.push_back(waiter);
+        work.push_back(waiter);
+      }
+    }
+  }
+  // Deterministic root order (the waiter sets are hash sets).
+  std::sort(woken.begin(), woken.end(), [this](uint32_t a, uint32_t b) {
+    return nodes_[a].id < nodes_[b].id;
+  });
+  Run(self, execute);
+  for (uint32_t root : woken) Run(root, execute);
+}
+
+void DependencyExecutor::Run(uint32_t root, ExecuteFn execute) {
+  {
+    const Node& r = nodes_[root];
+    // Done, or already found blocked by an earlier run of this commit.
+    if (!r.committed || r.done || r.blocked) return;
+    EPSIM_CHECK(r.missing == 0);
+  }
+  ++run_stamp_;
+  next_index_ = 0;
+  auto visit = [this](uint32_t v) {
+    Node& n = nodes_[v];
+    n.visit_stamp = run_stamp_;
+    n.index = n.lowlink = next_index_++;
+    n.on_stack = true;
+    tarjan_stack_.push_back(v);
+    frames_.push_back({v, 0});
+  };
+  visit(root);
+  while (!frames_.empty()) {
+    Frame& frame = frames_.back();
+    const uint32_t v = frame.node;
+    if (frame.next_dep < nodes_[v].deps.size()) {
+      const uint32_t w = nodes_[v].deps[frame.next_dep++];
+      const Node& wn = nodes_[w];
+      // Done, uncommitted and known-blocked dependencies are leaves; the
+      // component check in FinishComponent() looks at them again.
+      if (wn.done || !wn.committed || wn.blocked || wn.missing > 0) continue;
+      if (wn.visit_stamp != run_stamp_) {
+        visit(w);  // invalidates `frame`
+      } else if (wn.on_stack) {
+        nodes_[v].lowlink = std::min(nodes_[v].lowlink, wn.index);
+      }
+      continue;
+    }
+    frames_.pop_back();
+    if (!frames_.empty()) {
+      Node& parent = nodes_[frames_.back().node];
+      parent.lowlink = std::min(parent.lowlink, nodes_[v].lowlink);
+    }
+    if (nodes_[v].lowlink == nodes_[v].index) FinishComponent(v, execute);
+  }
+}
+
+void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
+  // Members are the stack above and including `root`; they keep on_stack
+  // until the check below, and no member has an edge to any other node
+  // still on the stack (Tarjan), so on_stack identifies members.
+  auto first = std::find(tarjan_stack_.rbegin(), tarjan_stack_.rend(), root);
+  const size_t begin = tarjan_stack_.size() - 1 -
+                       static_cast<size_t>(first - tarjan_stack_.rbegin());
+  std::vector<uint32_t> members(tarjan_stack_.begin() + begin,
+                                tarjan_stack_.end());
+  tarjan_stack_.resize(begin);
+
+  // Executable iff every dependency outside the component is done: any other
+  // dependency is uncommitted or in a component found blocked (a finished
+  // component that was not blocked has executed).
+  bool blocked = false;
+  for (uint32_t m : members) {
+    for (uint32_t d : nodes_[m].deps) {
+      if (!nodes_[d].done && !nodes_[d].on_stack) {
+        blocked = true;
+        break;
+      }
+    }
+    if (blocked) break;
+  }
+  for (uint32_t m : members) nodes_[m].on_stack = false;
+
+  if (blocked) {
+    // Remember why: each member waits on each committed, unfinished
+    // dependency (uncommitted ones were registered at commit time).
+    for (uint32_t m : members) {
+      nodes_[m].blocked = true;
+      for (uint32_t d : nodes_[m].deps) {
+        if (nodes_[d].committed && !nodes_[d].done) {
+          nodes_[d].blocked_dependents.insert(m);
+        }
+      }
+    }
+    return;
+  }
+  std::sort(members.begin(), members.end(), [this](uint32_t a, uint32_t b) {
+    const Node& x = nodes_[a];
+    const Node& y = nodes_[b];
+    if (x.key != y.key) return x.key < y.key;
+    return x.id < y.id;
+  });
+  for (uint32_t m : members) {
+    Node& node = nodes_[m];
+    EPSIM_CHECK(!node.done)
+        << "command " << node.id.ToString() << " executed twice";
+    node.done = true;
+    node.blocked_dependents.clear();
+    if (!node.nop) {
+      ++executed_count_;
+      execute(node.id);
+    }
+  }
+}
+
+std::vector<CommandId> DependencyExecutor::BlockedOn(const CommandId& id,
+                                                     size_t limit) const {
+  std::vector<CommandId> out;
+  auto it = index_of_.find(id);
+  if (it == index_of_.end()) return out;
+  const Node& start = nodes_[it->second];
+  if (!start.committed || start.done) return out;
+  absl::flat_hash_set<uint32_t> seen = {it->second};
+  std::vector<uint32_t> work = {it->second};
+  while (!work.empty()) {
+    const uint32_t v = work.back();
+    work.pop_back();
+    for (uint32_t d : nodes_[v].deps) {
+      const Node& dn = nodes_[d];
+      if (dn.done || !seen.insert(d).second) continue;
+      if (dn.committed) {
+        work.push_back(d);
+      } else {
+        out.push_back(dn.id);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+std::vector<CommandId> DependencyExecutor::CommittedNotDone() const {
+  std::vector<CommandId> out;
+  for (const Node& node : nodes_) {
+    if (node.committed && !node.done) out.push_back(node.id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+uint64_t DependencyExecutor::Digest() const {
+  uint64_t sum = 0;
+  for (const Node& node : nodes_) {
+    if (!node.committed) continue;
+    uint64_t h = SplitMix(node.id.origin);
+    h = SplitMix(h ^ node.id.counter);
+    h = SplitMix(h ^ (uint64_t{node.nop} | uint64_t{node.done} << 1));
+    sum += h;  // commutative: independent of insertion order
+  }
+  return SplitMix(sum ^ static_cast<uint64_t>(committed_count_));
+}
+
+}  // namespace epsim::protocol
