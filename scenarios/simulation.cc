@@ -195,6 +195,7 @@ class ClientNode : public sim::Process {
 struct RequestState {
   sim::Time call = 0;
   int site = 0;
+  // When the replica the client talks to learnt the commit.
   std::optional<sim::Time> first_commit;
   uint64_t executed_mask = 0;  // replicas where it took effect
   bool committed = false;
@@ -218,6 +219,12 @@ class Run {
   void OnExecuted(int replica, const protocol::ExecutionRecord& record);
   void OnCover(std::string_view branch, int replica);
   void OnPanic(int replica, std::string_view what);
+  void OnClientReplicaCommit(const RequestId& request) {
+    auto it = requests_.find(request);
+    if (it != requests_.end() && !it->second.first_commit) {
+      it->second.first_commit = world_.Now();
+    }
+  }
   bool verbose() const { return static_cast<bool>(options_.verbose); }
   void Verbose(const std::string& line) {
     if (options_.verbose) options_.verbose(line);
@@ -287,6 +294,13 @@ void ReplicaHost::OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) {
 
 void ReplicaHost::Committed(const protocol::CommitRecord& record) {
   run_.OnCommitted(index_, record);
+  // Commit latency is what the client's replica sees: for leaderless
+  // protocols the coordinator, for Multi-Paxos the replica that forwarded.
+  const RequestId req = record.command.request;
+  if (!record.command.nop &&
+      pending_clients_.contains({req.client, req.number})) {
+    run_.OnClientReplicaCommit(req);
+  }
 }
 
 void ReplicaHost::Executed(const protocol::ExecutionRecord& record) {
@@ -470,7 +484,6 @@ void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
                                    " that no client submitted")});
       } else if (!req->second.committed) {
         req->second.committed = true;
-        req->second.first_commit = world_.Now();
         ++result_.committed;
       }
     }

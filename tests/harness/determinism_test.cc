@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/check.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "scenarios/scenario.h"
