@@ -261,6 +261,7 @@ void ReadNetwork(ObjectReader r, sim::NetworkConfig& net) {
   }
   net.loss = r.Number("loss", 0, 1, 0);
   net.duplication = r.Number("duplication", 0, 1, 0);
+  net.processing_delay = Ms(r.Number("processing_ms", 0, 1e6, 0));
   r.Done();
 }
 
@@ -443,6 +444,7 @@ nlohmann::json Scenario::ToJson() const {
   net["retransmit_ms"] = static_cast<double>(network.retransmit_delay) / kMs;
   net["loss"] = network.loss;
   net["duplication"] = network.duplication;
+  net["processing_ms"] = static_cast<double>(network.processing_delay) / kMs;
   j["network"] = net;
   nlohmann::json faults_json = nlohmann::json::array();
   for (const FaultEvent& f : faults) faults_json.push_back(FaultToJson(f));

@@ -45,6 +45,14 @@ struct LatencySamples {
   std::vector<double> execute_ms;  // client call -> client return
 };
 
+// One client request that completed (the client learnt its result).
+struct Completion {
+  int site = 0;            // the client's site
+  sim::Time call = 0;      // the client sent it
+  sim::Time commit = -1;   // its replica learnt the commit (-1: unknown)
+  sim::Time returned = 0;  // the client learnt the result
+};
+
 struct RunResult {
   std::string scenario;
   std::string protocol;  // canonical spec
@@ -63,6 +71,7 @@ struct RunResult {
 
   std::vector<std::string> sites;  // names, for the latency table
   absl::btree_map<std::string, LatencySamples> latency_by_site;
+  std::vector<Completion> completions;  // in completion order
 
   absl::btree_map<std::string, std::string> checks;  // name -> ok|violation
   std::vector<Violation> violations;

@@ -196,7 +196,8 @@ Duration World::Delay(NodeId from, NodeId to) {
   }
   const double factor = slowdown_[LinkIndex(from, to)];
   if (factor != 1.0) d = std::llround(static_cast<double>(d) * factor);
-  return d;
+  // Per-message processing cost at the receiver (calibration knob).
+  return d + config_.processing_delay;
 }
 
 void World::Transmit(Envelope envelope) {
