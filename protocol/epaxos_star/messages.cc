@@ -1,0 +1,219 @@
+#include "protocol/epaxos_star/messages.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/strings.h"
+
+namespace epsim::protocol::epaxos_star {
+
+std::string_view PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kInitial:
+      return "initial";
+    case Phase::kPreAccepted:
+      return "preaccepted";
+    case Phase::kAccepted:
+      return "accepted";
+    case Phase::kCommitted:
+      return "committed";
+  }
+  return "?";
+}
+
+std::string_view CommitPathName(CommitPath path) {
+  switch (path) {
+    case CommitPath::kFast:
+      return "fast";
+    case CommitPath::kSlow:
+      return "slow";
+    case CommitPath::kRecovery:
+      return "recovery";
+  }
+  return "?";
+}
+
+bool SamePayload(const Payload& a, const Payload& b) {
+  if (a == b) return true;
+  if (a == nullptr || b == nullptr) return false;
+  return *a == *b;
+}
+
+const Payload& NopPayload() {
+  static const Payload* nop =
+      new Payload(std::make_shared<const Command>(Command::Nop()));
+  return *nop;
+}
+
+std::string PayloadString(const Payload& p) {
+  return p == nullptr ? std::string("⊥") : p->ToString();
+}
+
+DepSet DepSet::FromSorted(std::vector<CommandId> sorted) {
+  DepSet d;
+  if (!sorted.empty()) {
+    d.ids_ = std::make_shared<const std::vector<CommandId>>(std::move(sorted));
+  }
+  return d;
+}
+
+const std::vector<CommandId>& DepSet::ids() const {
+  static const std::vector<CommandId>* empty = new std::vector<CommandId>;
+  return ids_ == nullptr ? *empty : *ids_;
+}
+
+std::string DepSet::ToString() const {
+  return absl::StrCat("{",
+                      absl::StrJoin(ids(), ",",
+                                    [](std::string* out, const CommandId& id) {
+                                      absl::StrAppend(out, id.ToString());
+                                    }),
+                      "}");
+}
+
+std::vector<CommandId> UnionSorted(const std::vector<CommandId>& a,
+                                   const std::vector<CommandId>& b) {
+  std::vector<CommandId> out;
+  out.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(),
+                 std::back_inserter(out));
+  return out;
+}
+
+uint64_t Mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+Hasher& Hasher::Add(uint64_t v) {
+  h_ = Mix64(h_ ^ Mix64(v));
+  return *this;
+}
+
+Hasher& Hasher::Add(std::string_view s) {
+  uint64_t fnv = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    fnv ^= c;
+    fnv *= 1099511628211ULL;
+  }
+  return Add(fnv).Add(s.size());
+}
+
+Hasher& Hasher::Add(const Payload& p) {
+  if (p == nullptr) return Add(uint64_t{0xb07});
+  const Command& c = *p;
+  if (c.nop) return Add(uint64_t{0x40b});
+  Add(uint64_t{1}).Add(static_cast<uint64_t>(c.request.client));
+  Add(static_cast<uint64_t>(c.request.number));
+  Add(static_cast<uint64_t>(c.op)).Add(c.key).Add(c.value);
+  if (c.expected) {
+    Add(uint64_t{1}).Add(*c.expected);
+  } else {
+    Add(uint64_t{0});
+  }
+  return *this;
+}
+
+Hasher& Hasher::Add(const DepSet& d) {
+  Add(d.size());
+  for (const CommandId& id : d.ids()) Add(id);
+  return *this;
+}
+
+std::string_view StarMessage::Type() const {
+  switch (kind) {
+    case MsgKind::kPreAccept:
+      return "PreAccept";
+    case MsgKind::kPreAcceptOK:
+      return "PreAcceptOK";
+    case MsgKind::kAccept:
+      return "Accept";
+    case MsgKind::kAcceptOK:
+      return "AcceptOK";
+    case MsgKind::kCommit:
+      return "Commit";
+    case MsgKind::kRecover:
+      return "Recover";
+    case MsgKind::kRecoverOK:
+      return "RecoverOK";
+    case MsgKind::kValidate:
+      return "Validate";
+    case MsgKind::kValidateOK:
+      return "ValidateOK";
+    case MsgKind::kWaiting:
+      return "Waiting";
+    case MsgKind::kBallotHint:
+      return "BallotHint";
+  }
+  return "?";
+}
+
+std::optional<Ballot> StarMessage::MessageBallot() const {
+  switch (kind) {
+    case MsgKind::kPreAccept:
+    case MsgKind::kPreAcceptOK:
+    case MsgKind::kWaiting:
+      return std::nullopt;
+    default:
+      return ballot;
+  }
+}
+
+std::string StarMessage::Describe() const {
+  std::string out = absl::StrCat(Av(Type()), "(");
+  if (MessageBallot()) absl::StrAppend(&out, "b=", ballot, ", ");
+  absl::StrAppend(&out, id.ToString());
+  switch (kind) {
+    case MsgKind::kPreAccept:
+    case MsgKind::kAccept:
+    case MsgKind::kValidate:
+      absl::StrAppend(&out, ", ", PayloadString(cmd), ", ", deps.ToString());
+      break;
+    case MsgKind::kCommit:
+      absl::StrAppend(&out, ", ", PayloadString(cmd), ", ", deps.ToString(),
+                      " [", Av(CommitPathName(path)), "]");
+      break;
+    case MsgKind::kPreAcceptOK:
+      absl::StrAppend(&out, ", ", deps.ToString());
+      break;
+    case MsgKind::kRecoverOK:
+      absl::StrAppend(&out, ", abal=", abal, ", ", PayloadString(cmd),
+                      ", dep=", deps.ToString(),
+                      ", initDep=", init_deps.ToString(), ", ",
+                      Av(PhaseName(phase)));
+      break;
+    case MsgKind::kValidateOK:
+      absl::StrAppend(&out, ", I={",
+                      absl::StrJoin(invalidating, ",",
+                                    [](std::string* o, const Invalidating& i) {
+                                      absl::StrAppend(o, i.id.ToString(), ":",
+                                                      Av(PhaseName(i.phase)));
+                                    }),
+                      "}");
+      break;
+    case MsgKind::kWaiting:
+      absl::StrAppend(&out, ", k=", k);
+      break;
+    case MsgKind::kAcceptOK:
+    case MsgKind::kRecover:
+    case MsgKind::kBallotHint:
+      break;
+  }
+  absl::StrAppend(&out, ")");
+  return out;
+}
+
+uint64_t StarMessage::Fingerprint() const {
+  Hasher h;
+  h.Add(static_cast<uint64_t>(kind)).Add(id).Add(ballot).Add(cmd).Add(deps);
+  h.Add(init_deps).Add(abal).Add(static_cast<uint64_t>(phase));
+  h.Add(invalidating.size());
+  for (const Invalidating& i : invalidating) {
+    h.Add(i.id).Add(static_cast<uint64_t>(i.phase));
+  }
+  h.Add(static_cast<uint64_t>(k)).Add(static_cast<uint64_t>(path));
+  return h.value();
+}
+
+}  // namespace epsim::protocol::epaxos_star

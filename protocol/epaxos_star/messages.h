@@ -1,0 +1,133 @@
+// Messages of EPaxos* (protocols.md I.5) and the value types they carry.
+//
+// One message class with a kind: every message is a subset of the same
+// fields, so describing and fingerprinting them is written once. Payloads
+// and dependency sets are immutable and shared (a broadcast, a buffered
+// copy and the replica state all point at one vector), which keeps the
+// dependency sets exact (pitfall 9) without copying them per message.
+#ifndef EPSIM_PROTOCOL_EPAXOS_STAR_MESSAGES_H_
+#define EPSIM_PROTOCOL_EPAXOS_STAR_MESSAGES_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "protocol/common/command.h"
+#include "protocol/common/message.h"
+#include "protocol/common/types.h"
+
+namespace epsim::protocol::epaxos_star {
+
+// phase[id] (I.4), ordered.
+enum class Phase : uint8_t { kInitial, kPreAccepted, kAccepted, kCommitted };
+std::string_view PhaseName(Phase phase);
+
+// A payload: null is ⊥ ("unknown"); a Command with nop set is Nop.
+using Payload = std::shared_ptr<const Command>;
+bool SamePayload(const Payload& a, const Payload& b);
+inline bool IsNop(const Payload& p) { return p != nullptr && p->nop; }
+const Payload& NopPayload();
+std::string PayloadString(const Payload& p);
+
+// An immutable sorted set of command ids, shared between copies.
+class DepSet {
+ public:
+  DepSet() = default;
+  // `sorted` must be sorted without duplicates.
+  static DepSet FromSorted(std::vector<CommandId> sorted);
+
+  const std::vector<CommandId>& ids() const;
+  size_t size() const { return ids_ == nullptr ? 0 : ids_->size(); }
+  bool empty() const { return size() == 0; }
+  bool Contains(const CommandId& id) const {
+    const std::vector<CommandId>& v = ids();
+    return std::binary_search(v.begin(), v.end(), id);
+  }
+  friend bool operator==(const DepSet& a, const DepSet& b) {
+    return a.ids_ == b.ids_ || a.ids() == b.ids();
+  }
+  std::string ToString() const;
+
+ private:
+  std::shared_ptr<const std::vector<CommandId>> ids_;
+};
+
+// Sorted union of two sorted id vectors.
+std::vector<CommandId> UnionSorted(const std::vector<CommandId>& a,
+                                   const std::vector<CommandId>& b);
+
+// A stable 64-bit digest (same value on every platform): message
+// fingerprints and replica state hashes.
+class Hasher {
+ public:
+  Hasher& Add(uint64_t v);
+  Hasher& Add(std::string_view s);
+  Hasher& Add(const CommandId& id) { return Add(id.origin).Add(id.counter); }
+  Hasher& Add(const Payload& p);
+  Hasher& Add(const DepSet& d);
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0x243f6a8885a308d3ULL;
+};
+uint64_t Mix64(uint64_t x);
+
+enum class MsgKind : uint8_t {
+  kPreAccept,
+  kPreAcceptOK,
+  kAccept,
+  kAcceptOK,
+  kCommit,
+  kRecover,
+  kRecoverOK,
+  kValidate,
+  kValidateOK,
+  kWaiting,
+  kBallotHint,  // outside the paper: "ignored, my ballot is ..."
+};
+
+// How a commit was decided (CommitRecord::path).
+enum class CommitPath : uint8_t { kFast, kSlow, kRecovery };
+std::string_view CommitPathName(CommitPath path);
+
+// One element of I_q (R4): a conflicting command and its phase at q.
+struct Invalidating {
+  CommandId id;
+  Phase phase = Phase::kInitial;
+  friend bool operator==(const Invalidating&, const Invalidating&) = default;
+  friend auto operator<=>(const Invalidating&, const Invalidating&) = default;
+};
+
+class StarMessage final : public Message {
+ public:
+  MsgKind kind = MsgKind::kPreAccept;
+  CommandId id;
+  Ballot ballot = 0;  // b; BallotHint: the replier's bal
+  Payload cmd;        // c, c_q
+  DepSet deps;        // D, D_q, dep_q
+  // RecoverOK only.
+  DepSet init_deps;
+  Ballot abal = 0;
+  Phase phase = Phase::kInitial;
+  // ValidateOK only: I_q, sorted.
+  std::vector<Invalidating> invalidating;
+  // Waiting only: k = |R_max|.
+  int64_t k = 0;
+  // Commit only (metadata for statistics; no rule reads it).
+  CommitPath path = CommitPath::kSlow;
+
+  std::string_view Type() const override;
+  std::optional<CommandId> Command() const override { return id; }
+  std::optional<Ballot> MessageBallot() const override;
+  std::string Describe() const override;
+  uint64_t Fingerprint() const override;
+};
+
+}  // namespace epsim::protocol::epaxos_star
+
+#endif  // EPSIM_PROTOCOL_EPAXOS_STAR_MESSAGES_H_
