@@ -6,13 +6,8 @@ namespace epsim::protocol {
 
 KvStore::Outcome KvStore::Apply(const Command& command) {
   EPSIM_CHECK(!command.nop) << "a Nop is never executed";
-  auto [it, fresh] = last_applied_.try_emplace(command.request.client);
-  LastApplied& last = it->second;
-  if (!fresh && command.request.number <= last.number) {
-    // A retry of a request that already took effect (closed-loop clients
-    // never go back to an older request number).
-    return {last.result, true};
-  }
+  auto [it, fresh] = applied_.try_emplace(command.request);
+  if (!fresh) return {it->second, true};  // a retry that took effect before
   KvResult result;
   auto found = data_.find(command.key);
   switch (command.op) {
@@ -35,8 +30,7 @@ KvStore::Outcome KvStore::Apply(const Command& command) {
       break;
     }
   }
-  last.number = command.request.number;
-  last.result = result;
+  it->second = result;
   return {result, false};
 }
 

@@ -35,15 +35,12 @@ class KvStore {
   friend bool operator==(const KvStore&, const KvStore&) = default;
 
  private:
-  struct LastApplied {
-    int64_t number = -1;
-    KvResult result;
-    friend bool operator==(const LastApplied&, const LastApplied&) = default;
-  };
   absl::btree_map<std::string, std::string> data_;
-  // Clients are closed-loop (one request in flight), so remembering each
-  // client's latest request is enough to recognise a retry.
-  absl::btree_map<int32_t, LastApplied> last_applied_;
+  // Every request that took effect, with its result (for retries). Not just
+  // each client's latest: a client's requests touch different keys, so a
+  // replica may execute request n+1 before request n (they do not
+  // conflict, and n may wait on a dependency).
+  absl::btree_map<RequestId, KvResult> applied_;
 };
 
 }  // namespace epsim::protocol

@@ -79,6 +79,18 @@ TEST(KvStoreTest, RetriedRequestTakesEffectOnce) {
   EXPECT_EQ(kv.data().at("k"), "yz");
 }
 
+// A replica may execute a client's request n+1 before request n: they touch
+// different keys, so nothing orders them. Request n must still take effect.
+TEST(KvStoreTest, RequestsOfOneClientMayExecuteOutOfOrder) {
+  KvStore kv;
+  EXPECT_FALSE(kv.Apply(Make(3, 2, OpType::kPut, "b", "2")).duplicate);
+  EXPECT_FALSE(kv.Apply(Make(3, 1, OpType::kPut, "a", "1")).duplicate);
+  EXPECT_EQ(kv.data().at("a"), "1");
+  EXPECT_EQ(kv.data().at("b"), "2");
+  EXPECT_TRUE(kv.Apply(Make(3, 1, OpType::kPut, "a", "9")).duplicate);
+  EXPECT_EQ(kv.data().at("a"), "1");
+}
+
 TEST(KvStoreTest, NopIsRejected) {
   KvStore kv;
   EXPECT_THROW(kv.Apply(Command::Nop()), CheckFailure);
