@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "base/check.h"
 #include "base/strings.h"
+#include "checker/linearizability.h"
 #include "protocol/common/command.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/replica.h"
@@ -247,6 +248,9 @@ class Run {
   void AddViolation(Violation v);
   bool AllDone() const;
   void CheckLiveness(RunResult& result);
+  // End-of-run work shared by timed and scripted runs: linearizability of
+  // the clients' history, recovery counts.
+  void FinishRun();
 
   const Scenario& scenario_;
   const RunOptions& options_;
@@ -702,6 +706,7 @@ absl::StatusOr<RunResult> Run::Execute() {
   result_.events = world_.stats().events;
   result_.messages = world_.stats().messages_sent;
   result_.history = history_.history();
+  FinishRun();
   return std::move(result_);
 }
 
@@ -746,6 +751,21 @@ void Run::CheckLiveness(RunResult& result) {
   result.checks["liveness"] = "violation";
   result.violations.push_back(
       {"liveness", world_.Now(), -1, "end of run", detail});
+}
+
+void Run::FinishRun() {
+  result_.recoveries_started = result_.coverage["recovery/started"];
+  result_.recoveries_finished = result_.coverage["recovery/decided"];
+  if (options_.skip_linearizability) return;
+  result_.checks["linearizability"] = "ok";
+  const checker::LinearizabilityResult lin =
+      checker::CheckLinearizability(result_.history);
+  for (const checker::KeyResult& key : lin.results) {
+    if (key.verdict == checker::Verdict::kLinearizable) continue;
+    AddViolation({"linearizability", -1, -1,
+                  absl::StrCat("client history, key ", key.key),
+                  checker::DescribeKeyResult(result_.history, key)});
+  }
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ constexpr std::array<std::string_view, kQuirkCount> kQuirkNames = {
 };
 
 constexpr std::string_view kKnownOptions =
-    "n, recovery, ballots, thrifty, thrifty_peers, durable, quirks, "
-    "timeout_us, backoff_us";
+    "n, recovery, ballots, fast_quorum, thrifty, thrifty_peers, durable, "
+    "quirks, timeout_us, backoff_us";
 
 absl::Status Bad(std::string_view key, std::string_view value,
                  std::string_view expected) {
@@ -137,7 +137,7 @@ absl::StatusOr<EpaxosOptions> ParseEpaxosOptions(
           absl::StrCat("the scenario's replica count ", context.replicas));
     }
   }
-  if (options.n < 3 || options.n % 2 == 0) {
+  if (options.n < 3 || options.n % 2 == 0 || options.n > 255) {
     return absl::InvalidArgumentError(absl::StrCat(
         "epaxos needs N = 2F+1 replicas with F >= 1 (3, 5, 7, ...); the "
         "scenario has ",
@@ -202,10 +202,24 @@ absl::StatusOr<EpaxosOptions> ParseEpaxosOptions(
         }
         options.quirks[it - kQuirkNames.begin()] = true;
       }
-    } else if (key != "thrifty_peers") {
+    } else if (key != "thrifty_peers" && key != "fast_quorum") {
       return absl::InvalidArgumentError(
           absl::StrCat("epaxos: unknown option \"", key,
                        "\"; expected one of: ", Av(kKnownOptions)));
+    }
+  }
+  // The fast quorum follows the recovery; naming another size is refused
+  // (a smaller one with simple recovery is the unsafe mix of II.1).
+  if (auto it = spec.options.find("fast_quorum"); it != spec.options.end()) {
+    int size = 0;
+    if (!absl::SimpleAtoi(it->second, &size) || size != options.FastQuorum()) {
+      return Bad(
+          "fast_quorum", it->second,
+          absl::StrCat(options.FastQuorum(), " (recovery=",
+                       options.Optimized() ? "optimized needs F+floor((F+1)/2)"
+                                           : "simple needs 2F",
+                       "; any other size with this recovery is unsafe "
+                       "or unsupported)"));
     }
   }
   // After the loop: peers need n, and are only meaningful when thrifty.

@@ -156,26 +156,52 @@ void EpaxosReplica::OnTimer(TimerId timer, uint64_t tag) {
     if (t->second != timer) env_->CancelTimer(t->second);
     timers_.erase(t);
   }
-  if (IsCommitted(*id)) return;
+  Timeout(*id, std::nullopt);
+}
+
+absl::Status EpaxosReplica::StartRecovery(CommandId id,
+                                          std::optional<Ballot> ballot) {
+  if (inert_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replica ", self_, " has crashed (ported Go panic)"));
+  }
+  if (ballot && (static_cast<NodeId>(*ballot & 0xff) != self_ ||
+                 BallotRound(*ballot) == 0 || *ballot < NextBallot(id))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("epaxos replica ", self_, ": recovery ballot ", *ballot,
+                     " (", BallotString(*ballot), ") must be (k << 8) | ",
+                     self_, " with k >= 1 and at least ", NextBallot(id), " (",
+                     BallotString(NextBallot(id)), ") for ", id.ToString()));
+  }
+  if (auto t = timers_.find(id); t != timers_.end()) {
+    env_->CancelTimer(t->second);
+    timers_.erase(t);
+  }
+  Timeout(id, ballot);
+  return absl::OkStatus();
+}
+
+// The commit timer of `id` expired (or a script says so).
+void EpaxosReplica::Timeout(const CommandId& id, std::optional<Ballot> ballot) {
+  if (IsCommitted(id)) return;
   if (Q(Quirk::kGoExecBusywait) && GoExecBlocked()) {
     // GO quirk 4.6: the only recovery trigger lives in the executor loop,
     // which is spinning inside its DFS. Timers are re-armed when it leaves.
     env_->Cover("quirk/exec-busywait");
     return;
   }
-  auto lead = leads_.find(*id);
-  if (lead != leads_.end() && lead->second.ballot == 0 &&
+  auto lead = leads_.find(id);
+  if (!ballot && lead != leads_.end() && lead->second.ballot == 0 &&
       lead->second.phase == Phase::kPreAccept &&
       static_cast<int>(lead->second.preaccept_votes.size()) >= F()) {
     // The owner has a slow quorum of PreAccept replies but not the fast
     // quorum it waited for: settle for the slow path.
     env_->Cover("slow-path/timeout");
-    SlowPath(*id);
-    ArmTimer(*id);
-    return;
+    SlowPath(id);
+  } else {
+    BeginRecovery(id, ballot);
   }
-  StartRecovery(*id);
-  ArmTimer(*id);
+  ArmTimer(id);
   RunGoExecutor();
 }
 
@@ -352,8 +378,10 @@ void EpaxosReplica::HandlePreAccept(const EpaxosMessage& m) {
     Send(m.sender, reply);
     return;
   }
+  // vbal is the ballot of the last vote in both modes (a Prepare raises
+  // only bal), so this recognises a duplicate of the PreAccept we answered.
   const bool duplicate = inst.status == Status::kPreAccepted &&
-                         inst.bal == m.ballot && VoteBallot(inst) == m.ballot &&
+                         inst.bal == m.ballot && inst.vbal == m.ballot &&
                          inst.cmd == m.cmd;
   if (!duplicate) {
     Preempt(m.id, m.ballot);
@@ -594,6 +622,7 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
       env_->Cover("quirk/commit-over-executed");
     } else if (same) {
       env_->Cover("commit/duplicate");
+      if (Q(Quirk::kGoCommitshortRepropose)) SettleProposal(id, learned);
       return;
     } else if (!options_->AnyQuirk()) {
       // A committed entry never changes (STABLE); a different decision for
@@ -628,21 +657,25 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
 
   ExecutorCommitted(id);
 
+  SettleProposal(id, learned);
+}
+
+// [SOSP] a no-op took the slot of a client command: propose it again in a
+// new instance. GO quirk 4.5 (handleCommitShort) keeps the proposal after
+// the leader's own commit and re-proposes on any learned commit.
+void EpaxosReplica::SettleProposal(const CommandId& id, bool learned) {
   auto p = proposals_.find(id);
-  if (p != proposals_.end()) {
-    const bool displaced = inst.cmd != p->second;
-    const bool quirk = Q(Quirk::kGoCommitshortRepropose);
-    if (displaced || (quirk && learned)) {
-      // [SOSP] a no-op took the slot of a client command: propose it again
-      // in a new instance. GO quirk 4.5 does it for any learned commit.
-      if (!displaced) env_->Cover("quirk/commitshort-repropose");
-      env_->Cover("repropose");
-      const Command again = p->second;
-      proposals_.erase(p);
-      OnClientRequest(again);
-    } else if (!quirk) {
-      proposals_.erase(p);
-    }
+  if (p == proposals_.end()) return;
+  const bool displaced = instances_.at(id).cmd != p->second;
+  const bool quirk = Q(Quirk::kGoCommitshortRepropose);
+  if (displaced || (quirk && learned)) {
+    if (!displaced) env_->Cover("quirk/commitshort-repropose");
+    env_->Cover("repropose");
+    const Command again = p->second;
+    proposals_.erase(p);
+    OnClientRequest(again);
+  } else if (!quirk) {
+    proposals_.erase(p);
   }
 }
 
@@ -650,10 +683,11 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
 // Recovery (explicit prepare)
 
 // [SOSP Fig.3; II.6; GO startRecoveryForInstance] Prepare at a new ballot.
-void EpaxosReplica::StartRecovery(const CommandId& id) {
+void EpaxosReplica::BeginRecovery(const CommandId& id,
+                                  std::optional<Ballot> chosen) {
   if (IsCommitted(id)) return;
   GetOrCreate(id);
-  const Ballot ballot = NextBallot(id);
+  const Ballot ballot = chosen.value_or(NextBallot(id));
   Lead& lead = leads_[id] = Lead{};
   lead.ballot = ballot;
   lead.phase = Phase::kPrepare;

@@ -37,6 +37,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "absl/status/status.h"
 #include "protocol/common/command.h"
 #include "protocol/common/env.h"
 #include "protocol/common/executor.h"
@@ -77,6 +78,10 @@ class EpaxosReplica final : public Replica {
   void OnMessage(NodeId from, const Message& message) override;
   void OnTimer(TimerId id, uint64_t tag) override;
   void Restart() override;
+  // Scripted "timeout(P, id)": what the commit timer does, at `ballot` if
+  // given (it must be this replica's and above every ballot it knows).
+  absl::Status StartRecovery(CommandId id,
+                             std::optional<Ballot> ballot) override;
   std::vector<PendingCommand> Pending() const override;
   std::unique_ptr<Replica> Clone(Env& env) const override;
   uint64_t StateHash() const override;
@@ -158,7 +163,9 @@ class EpaxosReplica final : public Replica {
   void CommitLocally(const CommandId& id, const std::optional<Command>& cmd,
                      int64_t seq, const std::vector<CommandId>& deps,
                      Ballot ballot, std::string_view path, bool learned);
-  void StartRecovery(const CommandId& id);
+  void SettleProposal(const CommandId& id, bool learned);
+  void Timeout(const CommandId& id, std::optional<Ballot> ballot);
+  void BeginRecovery(const CommandId& id, std::optional<Ballot> ballot);
   void DecidePrepare(const CommandId& id);
   void DecidePrepareGo(const CommandId& id);
   void RecoveryPhase1(const CommandId& id, const std::optional<Command>& cmd);
