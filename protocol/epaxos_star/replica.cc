@@ -563,10 +563,10 @@ void StarReplica::HandleAcceptOK(NodeId from, const StarMessage& m) {
 // guard may still become true: buffer).
 bool StarReplica::HandleCommit(NodeId /*from*/, const StarMessage& m) {
   Instance& inst = Get(m.id);
-  if (inst.bal < m.ballot) return false;
-  if (inst.bal > m.ballot) return true;  // dead; recovery (T2) catches up
   if (inst.phase == Phase::kCommitted) {
-    // I.10 / pitfall 6: never rewrite; a second Commit must agree.
+    // Whatever its ballot, the handler would change nothing here (pitfall
+    // 6: never rewrite a committed entry), so it is not buffered; a second
+    // Commit must agree (a free Agreement check).
     EPSIM_CHECK(SamePayload(inst.cmd, m.cmd) && inst.dep == m.deps)
         << "p" << self_ << ": Agreement: " << m.id.ToString()
         << " committed as " << PayloadString(inst.cmd) << " "
@@ -574,6 +574,8 @@ bool StarReplica::HandleCommit(NodeId /*from*/, const StarMessage& m) {
         << m.deps.ToString();
     return true;
   }
+  if (inst.bal < m.ballot) return false;
+  if (inst.bal > m.ballot) return true;  // dead; recovery (T2) catches up
   inst.abal = m.ballot;
   SetCmd(m.id, inst, m.cmd);
   inst.dep = m.deps;
