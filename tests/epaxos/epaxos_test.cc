@@ -528,6 +528,93 @@ TEST(EpaxosQuirks, CommitOverExecutedExecutesTwice) {
   }
 }
 
+// 4.2 (issue #29): recovery counts pre-accept replies against its local
+// copy; a lone EQ reply without b's dependency wins and a loses it (VIS).
+TEST(EpaxosQuirks, PrepareMiscountLosesADependency) {
+  for (bool quirk : {true, false}) {
+    SCOPED_TRACE(quirk);
+    FakeCluster c(quirk ? "epaxos:quirks=go-prepare-miscount" : "epaxos", 5);
+    c.Submit(1, Put("x", "B", 2, 1));  // b = 1.1
+    c.Step(Msg("PreAccept", 1, 3));
+    c.Step(Msg("PreAccept", 1, 4));
+    c.Step(Msg("PreAcceptReply", 3, 1));
+    c.Step(Msg("PreAcceptReply", 4, 1));  // b fast-commits, deps {}
+    c.Step(Msg("Commit", 1, 3));
+    c.Step(Msg("Commit", 1, 4));
+    c.Submit(0, Put("x", "A", 1, 1));  // a = 0.1
+    c.Step(Msg("PreAccept", 0, 2));    // R3 has not seen b: EQ
+    c.Step(Msg("PreAccept", 0, 3));
+    c.Step(Msg("PreAccept", 0, 4));
+    c.Crash(0);
+    Match from0;
+    from0.from = 0;
+    c.Drop(from0);
+    c.Timeout(4, Id(0, 1));
+    c.Step(Msg("Prepare", 4, 2));
+    c.Step(Msg("PrepareReply", 2, 4));  // EQ, differs: the candidate
+    c.Step(Msg("Prepare", 4, 3));
+    c.Step(Msg("PrepareReply", 3, 4));  // equals R5's local copy: count 2
+    c.DeliverAllRandomly();
+    auto checks = c.protocol().MakeChecks();
+    ASSERT_EQ(checks.size(), 1u);
+    std::vector<std::string> violations;
+    for (const CommitRecord& r : c.commits(4)) {
+      if (auto v = checks[0]->OnFirstCommit(r)) violations.push_back(*v);
+    }
+    EXPECT_EQ(!violations.empty(), quirk);
+    EXPECT_THAT(c.AgreementViolations(), IsEmpty());
+  }
+}
+
+// 4.6 (issue #26): the executor waits inside its DFS on an orphaned
+// dependency, and the recovery trigger lives in the same loop.
+TEST(EpaxosQuirks, ExecBusywaitNeverRecoversTheOrphan) {
+  for (bool quirk : {true, false}) {
+    SCOPED_TRACE(quirk);
+    FakeCluster c(quirk ? "epaxos:quirks=go-exec-busywait"
+                        : "epaxos:quirks=go-exec-nil-cmds",
+                  3);
+    c.Submit(0, Put("x", "1", 1, 1));  // a = 0.1 reaches R2 only
+    c.Step(Msg("PreAccept", 0, 1));
+    c.Crash(0);
+    Match from0;
+    from0.from = 0;
+    c.Drop(from0);
+    c.Submit(1, Put("x", "2", 2, 1));  // b = 1.1 depends on a
+    c.DeliverAllRandomly();
+    ASSERT_TRUE(c.FirstCommit(2, Id(1, 1)).has_value());
+    c.Timeout(1, Id(0, 1));
+    c.Timeout(2, Id(0, 1));
+    c.DeliverAllRandomly();
+    EXPECT_EQ(c.FirstCommit(1, Id(0, 1)).has_value(), !quirk);
+    EXPECT_EQ(c.executions(2).size(), quirk ? 0u : 2u);
+  }
+}
+
+// 4.7: a recovered no-op (Go: nil Cmds) stalls the executor for good.
+TEST(EpaxosQuirks, ExecNilCmdsStallsOnANoop) {
+  for (bool quirk : {true, false}) {
+    SCOPED_TRACE(quirk);
+    FakeCluster c(
+        quirk ? "epaxos:quirks=go-exec-nil-cmds" : "epaxos:quirks=exec-seq-tie",
+        3);
+    c.Submit(0, Put("x", "1", 1, 1));  // 0.1: nobody sees it
+    Match pre;
+    pre.type = "PreAccept";
+    c.Drop(pre);
+    c.Submit(0, Put("y", "1", 1, 2));  // 0.2 commits normally
+    c.DeliverAllRandomly();
+    c.Crash(0);
+    c.Timeout(1, Id(0, 1));  // no-op for 0.1
+    c.DeliverAllRandomly();
+    auto nop = c.FirstCommit(1, Id(0, 1));
+    ASSERT_TRUE(nop.has_value());
+    EXPECT_TRUE(nop->command.nop);
+    EXPECT_EQ(c.executions(1).size(), quirk ? 0u : 1u);
+    EXPECT_EQ(c.coverage().count("quirk/exec-nil-stall") > 0, quirk);
+  }
+}
+
 TEST(EpaxosReplica, CloneAndStateHash) {
   FakeCluster c("epaxos", 3);
   c.Submit(0, Put("x", "1", 1, 1));
