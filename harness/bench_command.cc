@@ -1,8 +1,51 @@
-// Placeholder: `epsim bench` is not built yet.
+// `epsim bench [check] [--protocol P] [--repetitions N] [--json] [--quiet]`:
+// with no argument, the bare event loop (harness/bench_world.cc); `check`,
+// the linearizability checker; --protocol P, one protocol in the simulator.
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "harness/bench.h"
+#include "harness/cli.h"
 #include "harness/commands.h"
 
 namespace epsim::harness {
 
-int BenchCommand(const Args& /*args*/) { return NotBuiltYet("bench"); }
+int BenchCommand(const Args& args) {
+  FlagParser flags(
+      "epsim bench",
+      "Measures speed: events/s of the bare event loop (default), a "
+      "protocol's messages and commits per second (--protocol P), or the "
+      "linearizability checker (check). Prints the median of several runs.");
+  std::string what;
+  std::string protocol;
+  BenchOptions options;
+  flags.Positional("WHAT", &what,
+                   "\"check\" for the checker; omit for the event loop",
+                   /*required=*/false);
+  flags.String("protocol", &protocol, "benchmark this protocol instead");
+  flags.Int("repetitions", &options.repetitions,
+            "runs per figure; the median is reported (default 5)");
+  flags.Bool("json", &options.json, "print one JSON object instead of text");
+  flags.Bool("quiet", &options.quiet, "no progress line");
+  if (auto s = flags.Parse(args); !s.ok()) return flags.Fail(s);
+
+  if (options.repetitions < 1) {
+    return flags.Fail(absl::InvalidArgumentError(
+        absl::StrCat("--repetitions: expected a positive number, got ",
+                     options.repetitions)));
+  }
+  if (!what.empty() && what != "check") {
+    return flags.Fail(absl::InvalidArgumentError(absl::StrCat(
+        "WHAT: expected \"check\" or nothing, got \"", what, "\"")));
+  }
+  if (what == "check" && !protocol.empty()) {
+    return flags.Fail(absl::InvalidArgumentError(
+        "give either \"check\" or --protocol, not both"));
+  }
+  if (what == "check") return BenchCheck(options);
+  if (!protocol.empty()) return BenchProtocol(protocol, options);
+  return BenchWorld(options);
+}
 
 }  // namespace epsim::harness

@@ -17,7 +17,11 @@ namespace epsim::sim {
 
 // splitmix64's output function: a bijective 64-bit mixer. Also used to build
 // seeds and hashes.
-uint64_t Mix64(uint64_t x);
+inline uint64_t Mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 class Rng {
  public:

@@ -152,10 +152,50 @@ void World::CheckNode(NodeId node, const char* what) const {
       << ")";
 }
 
-void World::Push(Event event) {
-  event.sequence = next_sequence_++;
-  queue_.push_back(std::move(event));
+void World::Push(Time time, EventKind kind, uint32_t slot) {
+  queue_.push_back(Event{time, next_sequence_++, slot, kind});
   std::push_heap(queue_.begin(), queue_.end(), EventAfter());
+}
+
+World::Event World::PopNext() {
+  std::pop_heap(queue_.begin(), queue_.end(), EventAfter());
+  const Event event = queue_.back();
+  queue_.pop_back();
+  return event;
+}
+
+uint32_t World::StoreMessage(Envelope envelope) {
+  if (free_messages_.empty()) {
+    messages_.push_back(std::move(envelope));
+    return static_cast<uint32_t>(messages_.size() - 1);
+  }
+  const uint32_t slot = free_messages_.back();
+  free_messages_.pop_back();
+  messages_[slot] = std::move(envelope);
+  return slot;
+}
+
+Envelope World::TakeMessage(uint32_t slot) {
+  Envelope envelope = std::move(messages_[slot]);
+  messages_[slot].payload = nullptr;
+  free_messages_.push_back(slot);
+  return envelope;
+}
+
+uint32_t World::StoreTimer(const TimerRecord& timer) {
+  if (free_timers_.empty()) {
+    timers_.push_back(timer);
+    return static_cast<uint32_t>(timers_.size() - 1);
+  }
+  const uint32_t slot = free_timers_.back();
+  free_timers_.pop_back();
+  timers_[slot] = timer;
+  return slot;
+}
+
+TimerRecord World::TakeTimer(uint32_t slot) {
+  free_timers_.push_back(slot);
+  return timers_[slot];
 }
 
 void World::Send(NodeId from, NodeId to, PayloadPtr payload) {
@@ -184,8 +224,9 @@ Duration World::BaseDelay(NodeId from, NodeId to) const {
   const Duration base =
       site_delay_[nodes_[from].site * topology_.SiteCount() + nodes_[to].site];
   const double factor = slowdown_[LinkIndex(from, to)];
-  return factor == 1.0 ? base
-                       : std::llround(static_cast<double>(base) * factor);
+  const Duration slowed =
+      factor == 1.0 ? base : std::llround(static_cast<double>(base) * factor);
+  return slowed + config_.processing_delay;
 }
 
 Duration World::Delay(NodeId from, NodeId to) {
@@ -207,11 +248,8 @@ void World::Transmit(Envelope envelope) {
       DropMessage(envelope, "lost");
     } else {
       TraceMessage(kLostCode, "lost", envelope);
-      Event event{};
-      event.time = now_ + config_.retransmit_delay;
-      event.kind = EventKind::kRetransmit;
-      event.envelope = std::move(envelope);
-      Push(std::move(event));
+      Push(now_ + config_.retransmit_delay, EventKind::kRetransmit,
+           StoreMessage(std::move(envelope)));
     }
     return;
   }
@@ -231,11 +269,7 @@ void World::Transmit(Envelope envelope) {
 
 void World::QueueArrival(Envelope envelope, Time at, EventKind kind) {
   EPSIM_CHECK(at >= now_) << "message queued in the past";
-  Event event{};
-  event.time = at;
-  event.kind = kind;
-  event.envelope = std::move(envelope);
-  Push(std::move(event));
+  Push(at, kind, StoreMessage(std::move(envelope)));
 }
 
 bool World::ReceiverGone(const Envelope& envelope) const {
@@ -256,11 +290,8 @@ void World::OnArrival(Envelope envelope, uint64_t sequence) {
       DropMessage(envelope, reason);
     } else {
       TraceMessage(kBlockedCode, "blocked", envelope, "reason", reason);
-      Event event{};
-      event.time = now_ + config_.retransmit_delay;
-      event.kind = EventKind::kRetransmit;
-      event.envelope = std::move(envelope);
-      Push(std::move(event));
+      Push(now_ + config_.retransmit_delay, EventKind::kRetransmit,
+           StoreMessage(std::move(envelope)));
     }
     return;
   }
@@ -328,11 +359,7 @@ void World::CancelTimer(NodeId node, TimerId id) {
 
 void World::QueueTimer(const TimerRecord& timer, Time at) {
   EPSIM_CHECK(at >= now_) << "timer queued in the past";
-  Event event{};
-  event.time = at;
-  event.kind = EventKind::kTimer;
-  event.timer = timer;
-  Push(std::move(event));
+  Push(at, EventKind::kTimer, StoreTimer(timer));
 }
 
 bool World::TimerStale(const TimerRecord& timer) const {
@@ -371,11 +398,7 @@ void World::At(Time when, std::function<void()> action, std::string label) {
     slot = static_cast<uint32_t>(actions_.size());
     actions_.push_back(Action{std::move(action), std::move(label)});
   }
-  Event event{};
-  event.time = when;
-  event.kind = EventKind::kAction;
-  event.action = slot;
-  Push(std::move(event));
+  Push(when, EventKind::kAction, slot);
 }
 
 // --- Faults
@@ -568,67 +591,56 @@ LinkKind World::LinkKindOf(NodeId from, NodeId to) const {
 // --- Running
 // -------------------------------------------------------------------
 
-World::Event World::PopNext() {
-  std::pop_heap(queue_.begin(), queue_.end(), EventAfter());
-  Event event = std::move(queue_.back());
-  queue_.pop_back();
-  return event;
-}
-
-void World::PruneStale() const {
+void World::PruneStale() {
   while (!queue_.empty() && queue_.front().kind == EventKind::kTimer &&
-         TimerStale(queue_.front().timer)) {
-    std::pop_heap(queue_.begin(), queue_.end(), EventAfter());
-    queue_.pop_back();
+         TimerStale(timers_[queue_.front().slot])) {
+    const Event event = PopNext();
+    live_timers_.erase(TakeTimer(event.slot).id);
   }
 }
 
 bool World::Step() {
-  while (!queue_.empty()) {
-    Event event = PopNext();
-    if (event.kind == EventKind::kTimer && TimerStale(event.timer)) {
-      live_timers_.erase(event.timer.id);
-      continue;
-    }
-    now_ = event.time;
-    ++stats_.events;
-    switch (event.kind) {
-      case EventKind::kArrival:
-        OnArrival(std::move(event.envelope), event.sequence);
-        break;
-      case EventKind::kDelivery:
-        ArriveNow(std::move(event.envelope), event.sequence);
-        break;
-      case EventKind::kRetransmit:
-        if (ReceiverGone(event.envelope)) {
-          DropMessage(event.envelope, "receiver crashed");
-        } else {
-          ++stats_.retransmitted;
-          TraceMessage(kRetransmitCode, "retransmit", event.envelope);
-          Transmit(std::move(event.envelope));
-        }
-        break;
-      case EventKind::kTimer:
-        FireTimer(event.timer);
-        break;
-      case EventKind::kAction: {
-        Action action = std::move(actions_[event.action]);
-        actions_[event.action] = Action{};
-        free_actions_.push_back(event.action);
-        Hash(kActionCode);
-        Hash(static_cast<uint64_t>(now_));
-        Hash(HashBytes(action.label));
-        if (trace_ != nullptr) {
-          TraceLine(absl::StrCat("{\"t\":", now_, ",\"ev\":\"action\",",
-                                 "\"label\":", Quoted(action.label), "}"));
-        }
-        action.run();
-        break;
+  PruneStale();
+  if (queue_.empty()) return false;
+  const Event event = PopNext();
+  now_ = event.time;
+  ++stats_.events;
+  switch (event.kind) {
+    case EventKind::kArrival:
+      OnArrival(TakeMessage(event.slot), event.sequence);
+      break;
+    case EventKind::kDelivery:
+      ArriveNow(TakeMessage(event.slot), event.sequence);
+      break;
+    case EventKind::kRetransmit: {
+      Envelope envelope = TakeMessage(event.slot);
+      if (ReceiverGone(envelope)) {
+        DropMessage(envelope, "receiver crashed");
+      } else {
+        ++stats_.retransmitted;
+        TraceMessage(kRetransmitCode, "retransmit", envelope);
+        Transmit(std::move(envelope));
       }
+      break;
     }
-    return true;
+    case EventKind::kTimer:
+      FireTimer(TakeTimer(event.slot));
+      break;
+    case EventKind::kAction: {
+      Action action = std::move(actions_[event.slot]);
+      actions_[event.slot] = Action{};
+      free_actions_.push_back(event.slot);
+      HashEvent(kActionCode, static_cast<uint64_t>(now_),
+                HashBytes(action.label), 0, 0);
+      if (trace_ != nullptr) {
+        TraceLine(absl::StrCat("{\"t\":", now_, ",\"ev\":\"action\",",
+                               "\"label\":", Quoted(action.label), "}"));
+      }
+      action.run();
+      break;
+    }
   }
-  return false;
+  return true;
 }
 
 void World::RunUntil(Time end) {
@@ -640,12 +652,12 @@ void World::RunUntil(Time end) {
   if (end > now_) now_ = end;
 }
 
-bool World::Idle() const {
+bool World::Idle() {
   PruneStale();
   return queue_.empty();
 }
 
-Time World::NextEventTime() const {
+Time World::NextEventTime() {
   PruneStale();
   return queue_.empty() ? -1 : queue_.front().time;
 }
@@ -657,15 +669,23 @@ void World::Hash(uint64_t value) {
   trace_hash_ = Mix64(trace_hash_ ^ value) + kGolden;
 }
 
+void World::HashEvent(uint64_t code, uint64_t a, uint64_t b, uint64_t c,
+                      uint64_t d) {
+  // The products do not depend on the running hash, so only one mixing step
+  // sits on its dependency chain.
+  Hash(code + Mix64(a) * 0xd6e8feb86659fd93ULL +
+       Mix64(b) * 0xa0761d6478bd642fULL + Mix64(c) * 0xe7037ed1a0b428dbULL +
+       Mix64(d) * 0x8ebc6af09c88c6e3ULL);
+}
+
 void World::TraceMessage(uint64_t code, std::string_view event,
                          const Envelope& envelope, std::string_view extra_key,
                          std::string_view extra_value) {
-  Hash(code);
-  Hash(static_cast<uint64_t>(now_));
-  Hash(envelope.id);
-  Hash((static_cast<uint64_t>(static_cast<uint32_t>(envelope.from)) << 32) |
-       static_cast<uint32_t>(envelope.to));
-  Hash(envelope.payload->Fingerprint());
+  HashEvent(
+      code, static_cast<uint64_t>(now_), envelope.id,
+      (static_cast<uint64_t>(static_cast<uint32_t>(envelope.from)) << 32) |
+          static_cast<uint32_t>(envelope.to),
+      envelope.payload->Fingerprint());
   if (trace_ == nullptr) return;
   std::string line = absl::StrCat(
       "{\"t\":", now_, ",\"ev\":\"", Av(event), "\",\"msg\":", envelope.id,
@@ -683,12 +703,10 @@ void World::TraceMessage(uint64_t code, std::string_view event,
 
 void World::TraceTimer(uint64_t code, std::string_view event,
                        const TimerRecord& timer) {
-  Hash(code);
-  Hash(static_cast<uint64_t>(now_));
-  Hash(timer.id);
-  Hash(static_cast<uint64_t>(timer.node));
-  Hash(timer.tag);
-  Hash(static_cast<uint64_t>(timer.due));
+  HashEvent(code, static_cast<uint64_t>(now_), timer.id,
+            (static_cast<uint64_t>(timer.due) << 20) ^
+                static_cast<uint64_t>(timer.node),
+            timer.tag);
   if (trace_ == nullptr) return;
   TraceLine(absl::StrCat("{\"t\":", now_, ",\"ev\":\"", Av(event),
                          "\",\"node\":", timer.node, ",\"timer\":", timer.id,

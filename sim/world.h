@@ -133,8 +133,8 @@ class World {
   // Whether a message from `from` to `to` would pass now (partition, cut).
   bool CanReach(NodeId from, NodeId to) const;
   LinkKind LinkKindOf(NodeId from, NodeId to) const;
-  // Base one-way delay (topology or same-site delay, no jitter, slowdown
-  // applied).
+  // Base one-way delay: topology or same-site delay, slowdown applied, plus
+  // the processing delay; no jitter.
   Duration BaseDelay(NodeId from, NodeId to) const;
 
   // --- Running
@@ -145,9 +145,10 @@ class World {
   void RunUntil(Time end);
   // Nothing queued. (Under the choice scheduler, pending choices wait for
   // the driver and do not count.)
-  bool Idle() const;
+  // (Not const: drops cancelled timers from the queue first.)
+  bool Idle();
   // Time of the next queued event, or -1.
-  Time NextEventTime() const;
+  Time NextEventTime();
 
   // --- Observation
   // ------------------------------------------------------------
@@ -169,13 +170,14 @@ class World {
     kTimer,
     kAction,
   };
+  // A queue entry stays small (24 bytes) so heap moves are cheap; what an
+  // event carries lives in a slab: messages_ for kArrival, kDelivery and
+  // kRetransmit, timers_ for kTimer, actions_ for kAction.
   struct Event {
     Time time;
     uint64_t sequence;
+    uint32_t slot;
     EventKind kind;
-    uint32_t action;    // kAction: index into actions_
-    Envelope envelope;  // messages
-    TimerRecord timer;  // kTimer
   };
   struct EventAfter {
     bool operator()(const Event& a, const Event& b) const {
@@ -204,10 +206,14 @@ class World {
   };
 
   void CheckNode(NodeId node, const char* what) const;
-  void Push(Event event);
+  void Push(Time time, EventKind kind, uint32_t slot);
   Event PopNext();
+  uint32_t StoreMessage(Envelope envelope);
+  Envelope TakeMessage(uint32_t slot);
+  uint32_t StoreTimer(const TimerRecord& timer);
+  TimerRecord TakeTimer(uint32_t slot);
   // Drops cancelled or orphaned timers from the top of the queue.
-  void PruneStale() const;
+  void PruneStale();
   Duration Delay(NodeId from, NodeId to);  // with jitter, draws
   void Transmit(Envelope envelope);
   void QueueArrival(Envelope envelope, Time at, EventKind kind);
@@ -226,6 +232,8 @@ class World {
 
   // Trace: every event feeds the hash; lines are written only with a sink.
   void Hash(uint64_t value);
+  // One event's fields folded into the hash with a single mixing step.
+  void HashEvent(uint64_t code, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
   void TraceMessage(uint64_t code, std::string_view event,
                     const Envelope& envelope, std::string_view extra_key = {},
                     std::string_view extra_value = {});
@@ -247,9 +255,11 @@ class World {
   uint64_t next_message_id_ = 1;
   TimerId next_timer_id_ = 1;
 
-  // Binary heap by EventAfter; mutable so const queries can drop stale
-  // timers (lazy cancellation).
-  mutable std::vector<Event> queue_;
+  std::vector<Event> queue_;  // binary heap by EventAfter
+  std::vector<Envelope> messages_;
+  std::vector<uint32_t> free_messages_;
+  std::vector<TimerRecord> timers_;
+  std::vector<uint32_t> free_timers_;
   std::vector<Node> nodes_;
   std::vector<Action> actions_;
   std::vector<uint32_t> free_actions_;
