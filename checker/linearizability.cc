@@ -269,53 +269,120 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
 }
 
 // Drops operations from a violating set while the rest still violates.
-// Spends at most `budget` search steps; returns positions in `ops`.
-std::vector<size_t> Shrink(const std::vector<RegisterOp>& ops, int32_t initial,
-                           Values& values, int64_t frontier, int64_t budget,
-                           const std::function<bool()>& expired,
+// A write stays while an operation that stays observed its value
+// (`observers`), so that the report never turns a stale read into a read of
+// a value nobody wrote. Spends at most `budget` search steps; returns
+// positions in `ops`, in call order.
+std::vector<size_t> Shrink(const std::vector<RegisterOp>& ops,
+                           const std::vector<std::vector<size_t>>& observers,
+                           int32_t initial, Values& values, int64_t frontier,
+                           int64_t budget, const std::function<bool()>& expired,
                            int64_t* steps) {
-  std::vector<size_t> all(ops.size());
-  for (size_t i = 0; i < ops.size(); ++i) all[i] = i;
-  // Returns the frontier if `subset` still violates.
   auto violates = [&](const std::vector<size_t>& subset) -> bool {
+    if (budget <= *steps) return false;
     std::vector<RegisterOp> sub;
     sub.reserve(subset.size());
     for (size_t i : subset) sub.push_back(ops[i]);
-    if (budget <= *steps) return false;
     SearchResult r = Search(sub, initial, values, budget - *steps, expired);
     *steps += r.steps;
     frontier = r.frontier;
     return r.outcome == Outcome::kViolation;
   };
-  // Operations called after the search's frontier were never tried.
-  auto cut = [&](std::vector<size_t>& subset) {
-    std::erase_if(subset, [&](size_t i) { return ops[i].call > frontier; });
+  std::vector<char> kept(ops.size(), 0);
+  // Whether `removed` may go while `rest` stays: nothing in `rest` saw a
+  // value written by something in `removed`.
+  auto may_drop = [&](const std::vector<size_t>& removed,
+                      const std::vector<size_t>& rest) {
+    for (size_t i : rest) kept[i] = 1;
+    bool ok = true;
+    for (size_t i : removed) {
+      for (size_t j : observers[i]) ok = ok && !kept[j];
+    }
+    for (size_t i : rest) kept[i] = 0;
+    return ok;
   };
-  std::vector<size_t> current = all;
-  cut(current);
-  if (current.size() != all.size() && !violates(current)) current = all;
+  // Operations called after the search's frontier were never tried, so
+  // dropping them leaves the search (and its failure) unchanged; the same
+  // holds for any subset of them, so writes a kept operation observed may
+  // come back.
+  auto cut = [&](const std::vector<size_t>& subset) {
+    std::vector<size_t> out;
+    for (size_t i : subset) kept[i] = ops[i].call <= frontier;
+    for (size_t i : subset) {
+      if (kept[i]) continue;
+      for (size_t j : observers[i]) {
+        if (kept[j] && ops[j].call <= frontier) kept[i] = 1;
+      }
+    }
+    for (size_t i : subset) {
+      if (kept[i]) out.push_back(i);
+      kept[i] = 0;
+    }
+    return out;
+  };
+  std::vector<size_t> current(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) current[i] = i;
+  current = cut(current);
   // Calls in time order, so chunks are neighbours in time.
   std::sort(current.begin(), current.end(), [&](size_t a, size_t b) {
     return std::make_pair(ops[a].call, a) < std::make_pair(ops[b].call, b);
   });
-  for (size_t chunk = std::max<size_t>(current.size() / 2, 1); chunk >= 1;
+  // Tries `current` without [start, start + count); keeps the removal if the
+  // rest still violates.
+  auto try_drop = [&](size_t start, size_t count) {
+    std::vector<size_t> trial;
+    std::vector<size_t> removed;
+    trial.reserve(current.size());
+    for (size_t i = 0; i < current.size(); ++i) {
+      (i < start || i >= start + count ? trial : removed).push_back(current[i]);
+    }
+    if (trial.empty() || !may_drop(removed, trial) || !violates(trial)) {
+      return false;
+    }
+    current = cut(trial);
+    return true;
+  };
+  for (size_t chunk = std::max<size_t>(current.size() / 2, 1); chunk > 1;
        chunk /= 2) {
     for (size_t start = 0; start < current.size() && *steps < budget;) {
-      std::vector<size_t> trial;
-      trial.reserve(current.size());
-      for (size_t i = 0; i < current.size(); ++i) {
-        if (i < start || i >= start + chunk) trial.push_back(current[i]);
-      }
-      if (!trial.empty() && violates(trial)) {
-        cut(trial);
-        current = std::move(trial);
+      if (!try_drop(start, chunk)) start += chunk;
+    }
+  }
+  // One at a time, until none can go (each removal may free another).
+  for (bool changed = true; changed && *steps < budget;) {
+    changed = false;
+    for (size_t i = 0; i < current.size() && *steps < budget;) {
+      if (try_drop(i, 1)) {
+        changed = true;
       } else {
-        start += chunk;
+        ++i;
       }
     }
-    if (chunk == 1) break;
   }
   return current;
+}
+
+// observers[i]: the positions of operations that saw the value operation i
+// wrote (a get returning a value containing it, a cas expecting one).
+std::vector<std::vector<size_t>> Observers(const History& history,
+                                           const std::vector<RegisterOp>& ops) {
+  std::vector<std::vector<size_t>> observers(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind == OpType::kGet) continue;
+    const std::string& written = history.operations[ops[i].origin].value;
+    for (size_t j = 0; j < ops.size(); ++j) {
+      const Operation& reader = history.operations[ops[j].origin];
+      const std::optional<std::string>* seen =
+          reader.op == OpType::kGet   ? &reader.output.value
+          : reader.op == OpType::kCas ? &reader.expected
+                                      : nullptr;
+      if (j != i && !ops[j].pending && seen != nullptr && seen->has_value() &&
+          (*seen)->find(written) != std::string::npos) {
+        observers[i].push_back(j);
+      }
+    }
+  }
+  return observers;
 }
 
 }  // namespace
@@ -396,8 +463,8 @@ KeyResult CheckKey(const History& history, const KeyHistory& key,
       result.verdict = Verdict::kViolation;
       int64_t shrink_steps = 0;
       std::vector<size_t> conflict =
-          Shrink(ops, initial, values, search.frontier, limits.shrink_steps,
-                 limits.expired, &shrink_steps);
+          Shrink(ops, Observers(history, ops), initial, values, search.frontier,
+                 limits.shrink_steps, limits.expired, &shrink_steps);
       result.steps += shrink_steps;
       for (size_t i : conflict) result.conflict.push_back(ops[i].origin);
       break;
