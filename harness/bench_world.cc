@@ -126,16 +126,30 @@ double Median(std::vector<double> v) {
   return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
+const Workload kPingPong = {
+    "ping-pong", "2 nodes, one message bouncing, no jitter", 2, 2, 1, false,
+    4'000'000};
+const Workload kManyNodes = {
+    "many-nodes-jitter",
+    "50 nodes on 5 sites, 200 messages in flight, exponential jitter",
+    50,
+    5,
+    4,
+    true,
+    4'000'000};
+
 }  // namespace
 
+double BareLoopEventsPerSecond(int64_t repetitions) {
+  std::vector<double> rates;
+  for (int64_t r = 0; r < std::max<int64_t>(repetitions, 1); ++r) {
+    rates.push_back(RunOnce(kPingPong, /*seed=*/1).events_per_second);
+  }
+  return Median(rates);
+}
+
 int BenchWorld(const BenchOptions& options) {
-  const std::vector<Workload> workloads = {
-      {"ping-pong", "2 nodes, one message bouncing, no jitter", 2, 2, 1, false,
-       4'000'000},
-      {"many-nodes-jitter",
-       "50 nodes on 5 sites, 200 messages in flight, exponential jitter", 50, 5,
-       4, true, 4'000'000},
-  };
+  const std::vector<Workload> workloads = {kPingPong, kManyNodes};
   ProgressLine progress(options.quiet || options.json);
   nlohmann::json results = nlohmann::json::array();
   for (const Workload& w : workloads) {
