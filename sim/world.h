@@ -153,7 +153,14 @@ class World {
   // --- Observation
   // ------------------------------------------------------------
   uint64_t TraceHash() const { return trace_hash_; }
-  // JSON Lines, one object per event; null turns it off. Not owned.
+  // JSON Lines, one object per event; null turns it off. Not owned. Every
+  // line has "t" (time) and "ev", one of: send, deliver, drop (with
+  // "reason"), duplicate ("of"), lost and blocked (a reliable link will
+  // retransmit), retransmit, hold (receiver paused), set_timer,
+  // cancel_timer, timer, hold_timer, action ("label"), crash, restart,
+  // pause, resume, partition ("groups"), heal, cut, restore, loss,
+  // duplication, jitter, slowdown, link_kind. Message lines carry "msg",
+  // "from", "to", "type" (and "desc" for send and deliver).
   void SetTraceSink(std::ostream* out) { trace_ = out; }
   void SetDeliveryObserver(std::function<void(const DeliveryEvent&)> f) {
     delivery_observer_ = std::move(f);
