@@ -17,6 +17,9 @@ struct BenchOptions {
 
 // Events per second of the bare event loop (world only, no protocol).
 int BenchWorld(const BenchOptions& options);
+// Median events per second of the bare two-node ping-pong loop, the
+// reference the protocol figures are compared to (harness/bench_world.cc).
+double BareLoopEventsPerSecond(int64_t repetitions);
 // Messages and commits per second of wall time for one protocol, and the
 // cost per event relative to the bare loop.
 int BenchProtocol(const std::string& protocol, const BenchOptions& options);
