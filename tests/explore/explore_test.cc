@@ -1,0 +1,310 @@
+// The explorer on toy protocols whose state spaces can be counted by hand,
+// on a deliberately broken protocol, and on the real EPaxos*/EPaxos.
+#include "harness/explore.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/strings/str_cat.h"
+#include "base/check.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "protocol/common/protocol.h"
+#include "tests/harness/command_util.h"
+
+namespace epsim::harness {
+namespace {
+
+using protocol::CommandId;
+using protocol::Message;
+using protocol::NodeId;
+
+// A client command travels to every other replica as one Propose.
+class Propose final : public Message {
+ public:
+  explicit Propose(protocol::Command command) : command_(std::move(command)) {}
+  const protocol::Command& command() const { return command_; }
+  std::string_view Type() const override { return "Propose"; }
+  std::optional<CommandId> Command() const override { return CommandId{0, 1}; }
+  std::string Describe() const override {
+    return absl::StrCat("Propose ", command_.ToString());
+  }
+  uint64_t Fingerprint() const override {
+    return 0x1234 + static_cast<uint64_t>(command_.request.client);
+  }
+
+ private:
+  protocol::Command command_;
+};
+
+// Behaviours of the toy replica.
+enum class Toy {
+  kCollect,    // remembers which proposals arrived; commits nothing
+  kFirstWins,  // commits the first proposal it receives as slot 0.1: broken
+  kAssertOne,  // EPSIM_CHECK fails when a second proposal arrives
+};
+
+class ToyReplica final : public protocol::Replica {
+ public:
+  ToyReplica(Toy toy, NodeId self, protocol::Env& env)
+      : toy_(toy), self_(self), env_(&env) {}
+
+  void OnClientRequest(const protocol::Command& command) override {
+    for (NodeId to = 0; to < env_->ClusterSize(); ++to) {
+      if (to != self_) env_->Send(to, std::make_shared<Propose>(command));
+    }
+  }
+  void OnMessage(NodeId, const Message& message) override {
+    const auto& p = static_cast<const Propose&>(message);
+    if (toy_ == Toy::kAssertOne) {
+      EPSIM_CHECK(received_.empty()) << "a second proposal at r" << self_;
+    }
+    received_.insert(p.command().request.client);
+    if (toy_ == Toy::kFirstWins && received_.size() == 1) {
+      protocol::CommitRecord record;
+      record.id = CommandId{0, 1};
+      record.command = p.command();
+      record.path = "fast";
+      env_->Committed(record);
+    }
+  }
+  void OnTimer(protocol::TimerId, uint64_t) override {}
+  void Restart() override {}
+  std::vector<protocol::PendingCommand> Pending() const override { return {}; }
+  std::unique_ptr<Replica> Clone(protocol::Env& env) const override {
+    auto copy = std::make_unique<ToyReplica>(*this);
+    copy->env_ = &env;
+    return copy;
+  }
+  uint64_t StateHash() const override {
+    uint64_t h = 17 + static_cast<uint64_t>(self_);
+    for (int c : received_) h = h * 1000003 + static_cast<uint64_t>(c) + 1;
+    return h;
+  }
+
+ private:
+  Toy toy_;
+  NodeId self_;
+  protocol::Env* env_;
+  absl::btree_set<int> received_;
+};
+
+class ToyProtocol final : public protocol::Protocol {
+ public:
+  ToyProtocol(Toy toy, int n) : toy_(toy), n_(n) {}
+  std::string Name() const override { return "toy"; }
+  int Replicas() const override { return n_; }
+  int MaxFailures() const override { return (n_ - 1) / 2; }
+  std::unique_ptr<protocol::Replica> MakeReplica(
+      NodeId id, protocol::Env& env) const override {
+    return std::make_unique<ToyReplica>(toy_, id, env);
+  }
+  std::vector<std::unique_ptr<protocol::ProtocolCheck>> MakeChecks()
+      const override {
+    return {};
+  }
+  std::vector<std::string> CoverageBranches() const override { return {}; }
+
+ private:
+  Toy toy_;
+  int n_;
+};
+
+ExploreConfig ToyConfig() {
+  ExploreConfig config;
+  config.protocol = "toy";
+  config.replicas = 3;
+  config.commands = 2;
+  return config;
+}
+
+TEST(ExploreTest, CountsEverySubsetOfDeliveries) {
+  // Two commands, each proposed to the two other replicas: 4 messages, and
+  // a state is the subset already delivered: 2^4 states, and every state
+  // with k messages in flight has k successors: sum k*C(4,k) = 32.
+  ToyProtocol toy(Toy::kCollect, 3);
+  absl::StatusOr<ExploreResult> r = Explore(ToyConfig(), toy);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->complete);
+  EXPECT_FALSE(r->violation.has_value());
+  EXPECT_EQ(r->states, 16u);
+  EXPECT_EQ(r->transitions, 32u);
+  EXPECT_EQ(r->max_depth, 4);
+}
+
+TEST(ExploreTest, LossyLinksMakeDropAChoice) {
+  // Each message is in flight, delivered or dropped: 3^4 states; a state
+  // with k in flight has 2k successors: 2 * sum k*C(4,k)*2^(4-k) = 216.
+  ToyProtocol toy(Toy::kCollect, 3);
+  ExploreConfig config = ToyConfig();
+  config.lossy = true;
+  absl::StatusOr<ExploreResult> r = Explore(config, toy);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->states, 81u);
+  EXPECT_EQ(r->transitions, 216u);
+}
+
+TEST(ExploreTest, SubmissionsAsChoicesAndCrashes) {
+  // With submissions as choices, replica 0 or 1 may crash before
+  // submitting; the bfs and dfs counts of the same space must agree.
+  ToyProtocol toy(Toy::kCollect, 3);
+  ExploreConfig config = ToyConfig();
+  config.submit = ExploreConfig::Submit::kAny;
+  config.max_crashes = 1;
+  absl::StatusOr<ExploreResult> dfs = Explore(config, toy);
+  config.search = ExploreConfig::Search::kBfs;
+  absl::StatusOr<ExploreResult> bfs = Explore(config, toy);
+  ASSERT_TRUE(dfs.ok() && bfs.ok());
+  EXPECT_TRUE(dfs->complete && bfs->complete);
+  EXPECT_EQ(dfs->states, bfs->states);
+  EXPECT_GT(dfs->states, 16u);
+}
+
+TEST(ExploreTest, DepthBoundCountsStatesWithinIt) {
+  // Within 2 steps: 1 + 4 + C(4,2) = 11 subsets.
+  ToyProtocol toy(Toy::kCollect, 3);
+  ExploreConfig config = ToyConfig();
+  config.max_depth = 2;
+  absl::StatusOr<ExploreResult> r = Explore(config, toy);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(r->states, 11u);
+  EXPECT_EQ(r->max_depth, 2);
+}
+
+TEST(ExploreTest, BrokenProtocolGivesShortestAgreementViolation) {
+  // r0 commits command 2 and r1 command 1 for the same slot after two
+  // deliveries; no single delivery can break agreement.
+  ToyProtocol toy(Toy::kFirstWins, 3);
+  for (auto search :
+       {ExploreConfig::Search::kDfs, ExploreConfig::Search::kBfs}) {
+    ExploreConfig config = ToyConfig();
+    config.search = search;
+    absl::StatusOr<ExploreResult> r = Explore(config, toy);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_TRUE(r->violation.has_value());
+    EXPECT_EQ(r->violation->check, "agreement");
+    EXPECT_EQ(r->violation->schedule.size(), 2u) << SearchName(search);
+    EXPECT_TRUE(r->shortest_proven);
+
+    // The schedule survives the file format and replays to the same check.
+    const nlohmann::json file = ScheduleToJson(config, *r->violation);
+    absl::StatusOr<ScheduleFile> parsed =
+        ScheduleFromJson(nlohmann::json::parse(file.dump()), "schedule.json");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(parsed->check, "agreement");
+    auto replayed = ReplaySchedule(parsed->config, toy, parsed->steps);
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    ASSERT_TRUE(replayed->has_value());
+    EXPECT_EQ((*replayed)->check, "agreement");
+    EXPECT_EQ((*replayed)->schedule.size(), 2u);
+  }
+}
+
+TEST(ExploreTest, ReplayRejectsAStepThatIsNotEnabled) {
+  ToyProtocol toy(Toy::kFirstWins, 3);
+  ExploreStep crash;
+  crash.kind = ExploreStep::Kind::kCrash;
+  crash.replica = 1;
+  crash.text = "crash r1";
+  auto replayed = ReplaySchedule(ToyConfig(), toy, {crash});  // 0 crashes
+  EXPECT_FALSE(replayed.ok());
+  EXPECT_NE(replayed.status().message().find("steps[0]"), std::string::npos);
+}
+
+TEST(ExploreTest, FailedCheckInAHandlerIsAViolation) {
+  ToyProtocol toy(Toy::kAssertOne, 3);
+  absl::StatusOr<ExploreResult> r = Explore(ToyConfig(), toy);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->violation.has_value());
+  EXPECT_EQ(r->violation->check, "assertion");
+  EXPECT_NE(r->violation->detail.find("a second proposal at r2"),
+            std::string::npos);
+  EXPECT_EQ(r->violation->schedule.size(), 2u);
+}
+
+TEST(ExploreTest, ScheduleFileErrorsNameTheField) {
+  nlohmann::json j = {{"format", "epsim-explore-schedule"},
+                      {"version", 1},
+                      {"protocol", "toy"},
+                      {"replicas", 3},
+                      {"commands", 2},
+                      {"conflicts", "some"}};
+  auto parsed = ScheduleFromJson(j, "f.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("f.json: conflicts: expected all"),
+            std::string::npos)
+      << parsed.status();
+}
+
+// The real protocols, smallest configurations.
+std::unique_ptr<protocol::Protocol> Make(const std::string& spec,
+                                         ExploreConfig& config) {
+  protocol::ProtocolContext context;
+  context.replicas = config.replicas;
+  context.max_round_trip = protocol::kMillisecond;
+  auto made = protocol::ProtocolRegistry::Builtin().Make(spec, context);
+  if (!made.ok()) return nullptr;
+  config.protocol = spec;
+  config.is_recovery_timer =
+      RecoveryTimerClassifier(*protocol::ProtocolSpec::Parse(spec));
+  return *std::move(made);
+}
+
+TEST(ExploreTest, SmallestEpaxosStarConfigurationIsSafeAndDeterministic) {
+  ExploreConfig config;
+  config.commands = 2;
+  config.conflicts = ExploreConfig::Conflicts::kAll;
+  config.max_depth = 8;
+  std::unique_ptr<protocol::Protocol> p = Make("epaxos-star", config);
+  if (p == nullptr) GTEST_SKIP() << "epaxos-star is not registered yet";
+  absl::StatusOr<ExploreResult> first = Explore(config, *p);
+  absl::StatusOr<ExploreResult> second = Explore(config, *p);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(first->complete);
+  EXPECT_FALSE(first->violation.has_value())
+      << first->violation->check << ": " << first->violation->detail;
+  EXPECT_GT(first->states, 100u);
+  EXPECT_EQ(first->states, second->states);
+  EXPECT_EQ(first->transitions, second->transitions);
+}
+
+TEST(ExploreTest, OneEpaxosCommandWithOneRecoveryIsSafe) {
+  ExploreConfig config;
+  config.commands = 1;
+  config.max_recoveries = 1;
+  config.max_depth = 6;
+  std::unique_ptr<protocol::Protocol> p = Make("epaxos:ballots=split", config);
+  ASSERT_NE(p, nullptr);
+  absl::StatusOr<ExploreResult> first = Explore(config, *p);
+  absl::StatusOr<ExploreResult> second = Explore(config, *p);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(first->complete);
+  EXPECT_FALSE(first->violation.has_value())
+      << first->violation->check << ": " << first->violation->detail;
+  EXPECT_EQ(first->states, second->states);
+}
+
+TEST(ExploreCommandTest, ReportsJsonAndRejectsBadFlags) {
+  auto ok = testing_util::RunEpsim(
+      "explore --protocol epaxos --n 3 --commands 1 --json --quiet");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  const nlohmann::json j = nlohmann::json::parse(ok.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << ok.out;
+  EXPECT_TRUE(j["complete"].get<bool>());
+  EXPECT_GT(j["states"].get<uint64_t>(), 1u);
+  EXPECT_TRUE(j["violation"].is_null());
+
+  auto bad = testing_util::RunEpsim(
+      "explore --protocol epaxos --conflicts some --quiet");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("--conflicts \"some\": expected all, none or pairs"),
+            std::string::npos)
+      << bad.out;
+}
+
+}  // namespace
+}  // namespace epsim::harness
