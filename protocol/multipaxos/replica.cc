@@ -18,6 +18,25 @@ std::shared_ptr<M> Make() {
   return std::make_shared<M>();
 }
 
+// Phase 2a for a slot entry the leader holds at its ballot.
+MessagePtr MakeAccept(const SlotEntry& entry) {
+  auto accept = Make<Accept>();
+  accept->ballot = entry.ballot;
+  accept->slot = entry.slot;
+  accept->command = entry.command;
+  accept->recovered = entry.recovered;
+  return accept;
+}
+
+MessagePtr MakeCommit(const SlotEntry& entry) {
+  auto commit = Make<Commit>();
+  commit->ballot = entry.ballot;
+  commit->slot = entry.slot;
+  commit->command = entry.command;
+  commit->recovered = entry.recovered;
+  return commit;
+}
+
 }  // namespace
 
 Config Config::FromRoundTrip(int replicas, NodeId leader,
@@ -146,12 +165,7 @@ void MultiPaxosReplica::OnTimer(TimerId id, uint64_t tag) {
       for (auto& [slot, proposal] : proposals_) {
         if (proposal.sent_tick + 2 > tick_) continue;
         proposal.sent_tick = tick_;
-        const SlotEntry& entry = log_.at(slot);
-        auto accept = Make<Accept>();
-        accept->ballot = promised_;
-        accept->slot = slot;
-        accept->command = entry.command;
-        accept->recovered = entry.recovered;
+        const MessagePtr accept = MakeAccept(log_.at(slot));
         for (NodeId q = 0; q < config_.replicas; ++q) {
           if (!proposal.acks.contains(q)) env_->Send(q, accept);
         }
@@ -303,9 +317,7 @@ void MultiPaxosReplica::OnForward(const Forward& m) {
 // every accepted slot from the candidate's first unchosen one.
 void MultiPaxosReplica::OnPrepare(NodeId from, const Prepare& m) {
   if (m.ballot < promised_) {
-    auto nack = Make<Nack>();
-    nack->promised = promised_;
-    env_->Send(from, nack);
+    SendNack(from);
     env_->Cover("phase1-nack");
     return;
   }
@@ -327,9 +339,7 @@ void MultiPaxosReplica::OnPromise(NodeId from, const Promise& m) {
 // Phase 2b: accept unless a higher ballot was promised.
 void MultiPaxosReplica::OnAccept(NodeId from, const Accept& m) {
   if (m.ballot < promised_) {
-    auto nack = Make<Nack>();
-    nack->promised = promised_;
-    env_->Send(from, nack);
+    SendNack(from);
     env_->Cover("phase2-reject");
     return;
   }
@@ -367,6 +377,8 @@ void MultiPaxosReplica::OnAccepted(NodeId from, const Accepted& m) {
 
 // Learn: a chosen value, from the leader (or from whoever answers CatchUp).
 void MultiPaxosReplica::OnCommit(NodeId /*from*/, const Commit& m) {
+  // A value chosen at a ballot above our promise: a newer leader exists.
+  if (m.ballot > promised_) ObserveBallot(m.ballot);
   if (MarkChosen(m.slot, m.command, m.ballot, m.recovered)) {
     env_->Cover("learn-commit");
     Execute();
@@ -377,9 +389,7 @@ void MultiPaxosReplica::OnCommit(NodeId /*from*/, const Commit& m) {
 // and tells it whether it lags behind the chosen prefix.
 void MultiPaxosReplica::OnHeartbeat(NodeId from, const Heartbeat& m) {
   if (m.ballot < promised_) {
-    auto nack = Make<Nack>();
-    nack->promised = promised_;
-    env_->Send(from, nack);
+    SendNack(from);
     return;
   }
   ObserveBallot(m.ballot);
@@ -397,12 +407,7 @@ void MultiPaxosReplica::OnCatchUp(NodeId from, const CatchUp& m) {
   for (auto it = log_.lower_bound(m.from); it != log_.end(); ++it) {
     const SlotEntry& entry = it->second;
     if (!entry.chosen) continue;
-    auto commit = Make<Commit>();
-    commit->ballot = entry.ballot;
-    commit->slot = entry.slot;
-    commit->command = entry.command;
-    commit->recovered = entry.recovered;
-    env_->Send(from, commit);
+    env_->Send(from, MakeCommit(entry));
     env_->Cover("catch-up-serve");
   }
 }
@@ -504,6 +509,11 @@ void MultiPaxosReplica::WinPhase1() {
   const Slot last = merged.empty() ? phase1_from_ - 1 : merged.rbegin()->first;
   next_slot_ = std::max(last + 1, phase1_from_);
   for (Slot slot = phase1_from_; slot <= last; ++slot) {
+    // Learned during phase 1 (a Commit overtook the promises): settled.
+    if (auto mine = log_.find(slot);
+        mine != log_.end() && mine->second.chosen) {
+      continue;
+    }
     auto it = merged.find(slot);
     if (it != merged.end() && it->second.chosen) {
       env_->Cover("phase1-learned-chosen");
@@ -548,11 +558,17 @@ void MultiPaxosReplica::Route(const Command& command) {
   }
 }
 
-// Phase 2a for a client request: the next free slot, unless already logged.
+// Phase 2a for a client request: the next free slot, unless in flight.
 void MultiPaxosReplica::Propose(const Command& command) {
-  if (InLog(command.request)) {
+  if (InFlight(command.request)) {
     env_->Cover("duplicate-request-skipped");
     return;
+  }
+  // Slots a newer leader chose are not ours to fill (we are stale and
+  // will be deposed; our Accepts are refused meanwhile).
+  for (auto it = log_.find(next_slot_);
+       it != log_.end() && it->first == next_slot_ && it->second.chosen; ++it) {
+    ++next_slot_;
   }
   StartAccept(next_slot_++, command, /*recovered=*/false);
 }
@@ -567,12 +583,7 @@ void MultiPaxosReplica::StartAccept(Slot slot, const Command& command,
   Proposal& proposal = proposals_[slot];
   proposal.acks = {self_};
   proposal.sent_tick = tick_;
-  auto accept = Make<Accept>();
-  accept->ballot = promised_;
-  accept->slot = slot;
-  accept->command = command;
-  accept->recovered = recovered;
-  Broadcast(accept);
+  Broadcast(MakeAccept(entry));
   if (static_cast<int>(proposal.acks.size()) >= Majority()) Choose(slot);
 }
 
@@ -587,12 +598,13 @@ void MultiPaxosReplica::Choose(Slot slot) {
 }
 
 void MultiPaxosReplica::BroadcastCommit(const SlotEntry& entry) {
-  auto commit = Make<Commit>();
-  commit->ballot = entry.ballot;
-  commit->slot = entry.slot;
-  commit->command = entry.command;
-  commit->recovered = entry.recovered;
-  Broadcast(commit);
+  Broadcast(MakeCommit(entry));
+}
+
+void MultiPaxosReplica::SendNack(NodeId to) {
+  auto nack = Make<Nack>();
+  nack->promised = promised_;
+  env_->Send(to, nack);
 }
 
 bool MultiPaxosReplica::MarkChosen(Slot slot, const Command& command,
@@ -671,9 +683,12 @@ std::vector<SlotEntry> MultiPaxosReplica::EntriesFrom(Slot from) const {
   return out;
 }
 
-bool MultiPaxosReplica::InLog(const RequestId& request) const {
+bool MultiPaxosReplica::InFlight(const RequestId& request) const {
   auto slot = request_slots_.find(request);
   if (slot == request_slots_.end()) return false;
+  // Only while it is in flight: a retry of a request that already took
+  // effect gets a new slot, executes as a duplicate, and so gets answered.
+  if (slot->second < executed_below_) return false;
   auto entry = log_.find(slot->second);
   return entry != log_.end() && !entry->second.command.nop &&
          entry->second.command.request == request;

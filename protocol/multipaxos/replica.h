@@ -144,10 +144,13 @@ class MultiPaxosReplica final : public Replica {
   void Execute();
   Slot FirstUnchosen() const;
   std::vector<SlotEntry> EntriesFrom(Slot from) const;
-  bool InLog(const RequestId& request) const;
+  // Whether `request` sits in an unexecuted slot of the log.
+  bool InFlight(const RequestId& request) const;
 
   // Plumbing.
   void Broadcast(const MessagePtr& message);
+  // "I promised a higher ballot": lets a stale leader or candidate step down.
+  void SendNack(NodeId to);
   void ArmElectionTimer();
   void ArmRetryTimer();
   void CancelTimer(std::optional<TimerId>& timer);
