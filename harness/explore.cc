@@ -165,6 +165,69 @@ struct StateKey {
   }
 };
 
+// The visited set: open addressing with linear probing over 16-byte slots
+// (one cache miss per lookup, which is what a large exploration waits on).
+// A slot holds the key's first word and the top 48 bits of its second (112
+// bits of fingerprint in all) with the least depth it was reached at in the
+// low 16 bits.
+class VisitedSet {
+ public:
+  enum class Result { kNew, kLowered, kSeen };
+
+  VisitedSet() { Resize(1 << 16); }
+
+  // Records `key` at `depth`; kLowered when it was known at a greater depth
+  // (the stored depth is lowered).
+  Result Visit(const StateKey& key, uint32_t depth) {
+    if ((size_ + 1) * 2 > slots_.size()) Resize(slots_.size() * 2);
+    const uint64_t a = key.a | 1;  // never 0: 0 marks an empty slot
+    const uint64_t b = key.b & ~uint64_t{0xffff};
+    const uint64_t d = std::min<uint32_t>(depth, 0xffff);
+    for (size_t i = a & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.a == 0) {
+        slot = {a, b | d};
+        ++size_;
+        return Result::kNew;
+      }
+      if (slot.a == a && (slot.b & ~uint64_t{0xffff}) == b) {
+        if (d < (slot.b & 0xffff)) {
+          slot.b = b | d;
+          return Result::kLowered;
+        }
+        return Result::kSeen;
+      }
+    }
+  }
+  size_t size() const { return size_; }
+  void Clear() {
+    slots_.assign(1 << 16, Slot{});
+    mask_ = slots_.size() - 1;
+    size_ = 0;
+  }
+
+ private:
+  struct Slot {
+    uint64_t a = 0;
+    uint64_t b = 0;
+  };
+  void Resize(size_t capacity) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (const Slot& slot : old) {
+      if (slot.a == 0) continue;
+      size_t i = slot.a & mask_;
+      while (slots_[i].a != 0) i = (i + 1) & mask_;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
 class Hasher128 {
  public:
   Hasher128& Add(uint64_t w) {
@@ -249,7 +312,11 @@ struct State {
   // execution log) is in `verdicts`, so its internal state is forgotten.
   std::vector<std::shared_ptr<const Replica>> replicas;
   std::vector<uint64_t> replica_hash;
-  std::vector<InFlight> messages;    // sorted by key: a canonical multiset
+  std::vector<InFlight> messages;  // sorted by key: a canonical multiset
+  // Order-independent digest of `messages` (sums of two mixes of each key),
+  // kept up to date as messages come and go.
+  uint64_t messages_a = 0;
+  uint64_t messages_b = 0;
   std::vector<PendingTimer> timers;  // sorted
   uint32_t crashed = 0;              // bit per replica
   int crashes = 0;
@@ -259,6 +326,20 @@ struct State {
   std::shared_ptr<const Verdicts> verdicts;
 
   bool Crashed(NodeId i) const { return (crashed >> i) & 1; }
+  void AddMessage(InFlight m) {
+    messages_a += SplitMix(m.key);
+    messages_b += Murmur(m.key ^ 0x5bd1e9955bd1e995ULL);
+    auto at = std::upper_bound(
+        messages.begin(), messages.end(), m.key,
+        [](uint64_t key, const InFlight& x) { return key < x.key; });
+    messages.insert(at, std::move(m));
+  }
+  void RemoveMessage(size_t index) {
+    const uint64_t key = messages[index].key;
+    messages_a -= SplitMix(key);
+    messages_b -= Murmur(key ^ 0x5bd1e9955bd1e995ULL);
+    messages.erase(messages.begin() + static_cast<ptrdiff_t>(index));
+  }
   int RecoveriesOf(NodeId p, const CommandId& id) const {
     for (const auto& [key, count] : recoveries) {
       if (key.first == p && key.second == id) return count;
@@ -291,6 +372,7 @@ struct Sink {
   struct Send {
     NodeId from;
     NodeId to;
+    uint64_t key;  // InFlightKey
     MessagePtr message;
   };
   struct TimerOp {
@@ -327,7 +409,8 @@ class ExploreEnv final : public protocol::Env {
   int ClusterSize() const override { return n_; }
   protocol::Time Now() const override { return 0; }
   void Send(NodeId to, MessagePtr message) override {
-    sink_->sends.push_back({self_, to, std::move(message)});
+    const uint64_t key = InFlightKey(self_, to, message->Fingerprint());
+    sink_->sends.push_back({self_, to, key, std::move(message)});
   }
   // Timer ids are never reused within one exploration, so a stale id a
   // replica kept cannot be confused with a newer timer.
@@ -394,7 +477,7 @@ class Engine {
       s.replica_hash.push_back(s.replicas[i]->StateHash());
     }
     Found f;
-    if (!Absorb(s, f)) {
+    if (!Absorb(s, sink_, f)) {
       *found = f;
       return s;
     }
@@ -479,76 +562,52 @@ class Engine {
   // (a recovery the replica refuses or that is a no-op); `out` is then
   // meaningless.
   Outcome Apply(const State& s, const Choice& c, State* out, Found* found) {
-    *out = s;
-    sink_.Clear();
-    std::unique_ptr<Replica> r;
     using Kind = ExploreStep::Kind;
-    try {
-      switch (c.kind) {
-        case Kind::kDeliver: {
-          const InFlight m = s.messages[c.index];
-          out->messages.erase(out->messages.begin() +
-                              static_cast<ptrdiff_t>(c.index));
-          r = s.replicas[m.to]->Clone(*envs_[m.to]);
-          r->OnMessage(m.from, *m.message);
-          break;
-        }
-        case Kind::kDrop:
-          out->messages.erase(out->messages.begin() +
-                              static_cast<ptrdiff_t>(c.index));
-          break;
-        case Kind::kCrash:
-          Crash(*out, c.replica);
-          break;
-        case Kind::kRecover: {
-          r = s.replicas[c.replica]->Clone(*envs_[c.replica]);
-          if (!r->StartRecovery(c.command, std::nullopt).ok()) {
-            return Outcome::kDisabled;
-          }
-          if (sink_.Empty() && r->StateHash() == s.replica_hash[c.replica]) {
-            return Outcome::kDisabled;  // e.g. already committed here
-          }
-          bool bumped = false;
-          for (auto& [key, count] : out->recoveries) {
-            if (key.first == c.replica && key.second == c.command) {
-              ++count;
-              bumped = true;
-            }
-          }
-          if (!bumped) {
-            out->recoveries.push_back({{c.replica, c.command}, 1});
-            std::sort(out->recoveries.begin(), out->recoveries.end());
-          }
-          break;
-        }
-        case Kind::kTimer: {
-          const PendingTimer t = s.timers[c.index];
-          out->timers.erase(out->timers.begin() +
-                            static_cast<ptrdiff_t>(c.index));
-          r = s.replicas[t.node]->Clone(*envs_[t.node]);
-          r->OnTimer(t.id, t.tag);
-          break;
-        }
-        case Kind::kSubmit:
-          r = s.replicas[c.replica]->Clone(*envs_[c.replica]);
-          r->OnClientRequest(commands_[c.submission]);
-          out->submitted |= uint32_t{1} << c.submission;
-          break;
+    const Reaction* rx = nullptr;
+    if (c.kind != Kind::kDrop && c.kind != Kind::kCrash) {
+      rx = &React(s, c);
+      if (rx->refused) return Outcome::kDisabled;
+      if (rx->failure) {
+        *found = *rx->failure;
+        return Outcome::kViolation;
       }
-    } catch (const CheckFailure& failure) {
-      found->check = "assertion";
-      found->detail = failure.what();
-      return Outcome::kViolation;
-    } catch (const std::exception& e) {
-      found->check = "exception";
-      found->detail = e.what();
-      return Outcome::kViolation;
     }
-    if (r != nullptr) {
-      out->replica_hash[c.replica] = r->StateHash();
-      out->replicas[c.replica] = std::move(r);
+    *out = s;
+    switch (c.kind) {
+      case Kind::kDeliver:
+      case Kind::kDrop:
+        out->RemoveMessage(c.index);
+        break;
+      case Kind::kCrash:
+        Crash(*out, c.replica);
+        break;
+      case Kind::kRecover: {
+        bool bumped = false;
+        for (auto& [key, count] : out->recoveries) {
+          if (key.first == c.replica && key.second == c.command) {
+            ++count;
+            bumped = true;
+          }
+        }
+        if (!bumped) {
+          out->recoveries.push_back({{c.replica, c.command}, 1});
+          std::sort(out->recoveries.begin(), out->recoveries.end());
+        }
+        break;
+      }
+      case Kind::kTimer:
+        out->timers.erase(out->timers.begin() +
+                          static_cast<ptrdiff_t>(c.index));
+        break;
+      case Kind::kSubmit:
+        out->submitted |= uint32_t{1} << c.submission;
+        break;
     }
-    return Absorb(*out, *found) ? Outcome::kOk : Outcome::kViolation;
+    if (rx == nullptr) return Outcome::kOk;
+    out->replica_hash[c.replica] = rx->hash;
+    out->replicas[c.replica] = rx->replica;
+    return Absorb(*out, rx->effects, *found) ? Outcome::kOk
+                                             : Outcome::kViolation;
   }
 
   StateKey Key(const State& s) const {
@@ -556,8 +615,7 @@ class Engine {
     for (size_t i = 0; i < s.replicas.size(); ++i) {
       h.Add(s.Crashed(static_cast<NodeId>(i)) ? 0xdeadULL : s.replica_hash[i]);
     }
-    h.Add(s.messages.size());
-    for (const InFlight& m : s.messages) h.Add(m.key);
+    h.Add(s.messages.size()).Add(s.messages_a).Add(s.messages_b);
     h.Add(s.timers.size());
     for (const PendingTimer& t : s.timers) {
       h.Add(static_cast<uint64_t>(t.node) * 0x1000193 ^ SplitMix(t.tag));
@@ -656,19 +714,119 @@ class Engine {
     return steps;
   }
 
+  // What one replica does with one input: a pure function of the replica
+  // object and the input (time stands still, Random() is 0), so it is
+  // computed once and shared by every global state holding that object.
+  // The memo is keyed by object identity, not by StateHash, because a
+  // replica may keep data its StateHash leaves out (timer ids, say).
+  struct Reaction {
+    bool refused = false;          // recover: refused, or changes nothing
+    std::optional<Found> failure;  // the handler threw
+    std::shared_ptr<const Replica> replica;
+    uint64_t hash = 0;
+    Sink effects;
+    std::shared_ptr<const Replica> input;  // keeps the key's address alive
+  };
+  struct ReactionKey {
+    const Replica* replica;
+    int kind;
+    uint64_t a;
+    uint64_t b;
+    friend bool operator==(const ReactionKey&, const ReactionKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const ReactionKey& k) {
+      return H::combine(std::move(h), k.replica, k.kind, k.a, k.b);
+    }
+  };
+
+  const Reaction& React(const State& s, const Choice& c) {
+    using Kind = ExploreStep::Kind;
+    const std::shared_ptr<const Replica>& from = s.replicas[c.replica];
+    ReactionKey key{from.get(), static_cast<int>(c.kind), 0, 0};
+    switch (c.kind) {
+      case Kind::kDeliver: {
+        const InFlight& m = s.messages[c.index];
+        key.a = static_cast<uint64_t>(m.from);
+        key.b = m.key;
+        break;
+      }
+      case Kind::kTimer:
+        key.a = s.timers[c.index].id;
+        key.b = s.timers[c.index].tag;
+        break;
+      case Kind::kRecover:
+        key.a = c.command.origin;
+        key.b = c.command.counter;
+        break;
+      case Kind::kSubmit:
+        key.a = static_cast<uint64_t>(c.submission);
+        break;
+      case Kind::kDrop:
+      case Kind::kCrash:
+        break;
+    }
+    if (auto it = memo_.find(key); it != memo_.end()) {
+      ++memo_hits_;
+      return it->second;
+    }
+    if (memo_.size() >= memo_limit_) memo_.clear();
+    Reaction rx;
+    rx.input = from;
+    sink_.Clear();
+    std::unique_ptr<Replica> r = from->Clone(*envs_[c.replica]);
+    try {
+      switch (c.kind) {
+        case Kind::kDeliver: {
+          const InFlight& m = s.messages[c.index];
+          r->OnMessage(m.from, *m.message);
+          break;
+        }
+        case Kind::kTimer:
+          r->OnTimer(s.timers[c.index].id, s.timers[c.index].tag);
+          break;
+        case Kind::kRecover:
+          rx.refused = !r->StartRecovery(c.command, std::nullopt).ok();
+          break;
+        case Kind::kSubmit:
+          r->OnClientRequest(commands_[c.submission]);
+          break;
+        case Kind::kDrop:
+        case Kind::kCrash:
+          break;
+      }
+    } catch (const CheckFailure& failure) {
+      rx.failure = Found{"assertion", failure.what()};
+    } catch (const std::exception& e) {
+      rx.failure = Found{"exception", e.what()};
+    }
+    if (!rx.failure && !rx.refused) {
+      rx.hash = r->StateHash();
+      // A recovery of a command already committed here, say.
+      rx.refused = c.kind == Kind::kRecover && sink_.Empty() &&
+                   rx.hash == s.replica_hash[c.replica];
+      rx.replica = std::move(r);
+      rx.effects = std::move(sink_);
+      sink_.Clear();
+    }
+    return memo_.emplace(key, std::move(rx)).first->second;
+  }
+
  private:
   void Crash(State& s, NodeId p) {
     s.crashed |= uint32_t{1} << p;
     ++s.crashes;
     s.replicas[p] = nullptr;
     s.replica_hash[p] = 0;
-    std::erase_if(s.messages, [p](const InFlight& m) { return m.to == p; });
+    for (size_t i = s.messages.size(); i-- > 0;) {
+      if (s.messages[i].to == p) s.RemoveMessage(i);
+    }
     std::erase_if(s.timers, [p](const PendingTimer& t) { return t.node == p; });
   }
 
-  // Folds the sink into `s` and runs the checks. False on a violation.
-  bool Absorb(State& s, Found& found) {
-    for (Sink::Send& send : sink_.sends) {
+  // Folds a replica's effects into `s` and runs the checks. False on a
+  // violation.
+  bool Absorb(State& s, const Sink& effects, Found& found) {
+    for (const Sink::Send& send : effects.sends) {
       if (send.to < 0 || send.to >= config_.replicas) {
         found = {
             "protocol-error",
@@ -677,16 +835,11 @@ class Engine {
         return false;
       }
       if (s.Crashed(send.to)) continue;
-      InFlight m{send.from, send.to,
-                 InFlightKey(send.from, send.to, send.message->Fingerprint()),
-                 std::move(send.message)};
-      auto at = std::upper_bound(
-          s.messages.begin(), s.messages.end(), m.key,
-          [](uint64_t key, const InFlight& x) { return key < x.key; });
-      s.messages.insert(at, std::move(m));
+      InFlight m{send.from, send.to, send.key, send.message};
+      s.AddMessage(std::move(m));
     }
     bool timers_changed = false;
-    for (const Sink::TimerOp& op : sink_.timer_ops) {
+    for (const Sink::TimerOp& op : effects.timer_ops) {
       if (op.set) {
         if (!config_.timers ||
             (config_.is_recovery_timer && config_.is_recovery_timer(op.tag))) {
@@ -703,16 +856,16 @@ class Engine {
       }
     }
     if (timers_changed) std::sort(s.timers.begin(), s.timers.end());
-    if (!sink_.panic.empty()) {
+    if (!effects.panic.empty()) {
       found = {"no-panic",
-               absl::StrCat("the protocol crashed a replica: ", sink_.panic)};
+               absl::StrCat("the protocol crashed a replica: ", effects.panic)};
       return false;
     }
-    if (sink_.commits.empty() && sink_.executions.empty()) return true;
+    if (effects.commits.empty() && effects.executions.empty()) return true;
 
     auto v = std::make_shared<Verdicts>(*s.verdicts);
     std::vector<CommitRecord> first;
-    for (const auto& [replica, record] : sink_.commits) {
+    for (const auto& [replica, record] : effects.commits) {
       if (!CheckCommit(*v, replica, record, first, found)) return false;
     }
     if (!first.empty()) {
@@ -735,7 +888,7 @@ class Engine {
         }
       }
     }
-    for (const auto& [replica, record] : sink_.executions) {
+    for (const auto& [replica, record] : effects.executions) {
       if (!CheckExecution(*v, replica, record, found)) return false;
     }
     v->Rehash();
@@ -812,6 +965,9 @@ class Engine {
   TimerId next_timer_ = 1;
   std::vector<std::unique_ptr<ExploreEnv>> envs_;
   std::vector<protocol::Command> commands_;
+  absl::flat_hash_map<ReactionKey, Reaction> memo_;
+  size_t memo_limit_ = size_t{1} << 20;
+  uint64_t memo_hits_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -852,7 +1008,7 @@ class Search {
         // state within the bound is reached at its least depth, so the
         // shortest violation within the bound is found. Each violation
         // found lowers the bound.
-        visited_.clear();
+        visited_.Clear();
         const uint64_t main_states = result_.states;
         auto shorter = Dfs(initial, static_cast<int>(path.size()) - 1,
                            /*depth_aware=*/true, /*shorten=*/true);
@@ -909,16 +1065,15 @@ class Search {
   // Returns whether `s` at `depth` is new (or newly reached at a lesser
   // depth, when depth-aware) and so must be expanded.
   bool Visit(const State& s, int depth, bool depth_aware) {
-    auto [it, fresh] =
-        visited_.try_emplace(engine_.Key(s), static_cast<uint32_t>(depth));
-    if (fresh) {
-      ++result_.states;
-      result_.max_depth = std::max(result_.max_depth, depth);
-      return true;
-    }
-    if (depth_aware && static_cast<uint32_t>(depth) < it->second) {
-      it->second = static_cast<uint32_t>(depth);
-      return true;
+    switch (visited_.Visit(engine_.Key(s), static_cast<uint32_t>(depth))) {
+      case VisitedSet::Result::kNew:
+        ++result_.states;
+        result_.max_depth = std::max(result_.max_depth, depth);
+        return true;
+      case VisitedSet::Result::kLowered:
+        return depth_aware;
+      case VisitedSet::Result::kSeen:
+        return false;
     }
     return false;
   }
@@ -931,7 +1086,7 @@ class Search {
                                                            bool depth_aware,
                                                            bool shorten) {
     std::optional<std::pair<std::vector<Choice>, Found>> best;
-    visited_.try_emplace(engine_.Key(initial), 0);
+    visited_.Visit(engine_.Key(initial), 0);
     std::vector<Frame> stack;
     stack.push_back({initial, engine_.Enumerate(initial), 0, {}});
     auto path_to = [&](const Choice& last) {
@@ -980,7 +1135,7 @@ class Search {
     nodes.push_back({0, {}});
     std::deque<std::pair<State, uint32_t>> queue;
     std::deque<int> depths;
-    visited_.try_emplace(engine_.Key(initial), 0);
+    visited_.Visit(engine_.Key(initial), 0);
     queue.emplace_back(initial, 0);
     depths.push_back(0);
     auto path_to = [&](uint32_t node, const Choice& last) {
@@ -1024,7 +1179,7 @@ class Search {
   Engine engine_;
   const ExploreProgress& progress_;
   Clock::time_point start_;
-  absl::flat_hash_map<StateKey, uint32_t> visited_;  // key -> least depth
+  VisitedSet visited_;
   ExploreResult result_;
   bool stopped_ = false;
 };

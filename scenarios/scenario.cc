@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "scenarios/json_reader.h"
+#include "scenarios/script.h"
 
 namespace epsim::scenarios {
 namespace {
@@ -335,8 +336,22 @@ Scenario ReadScenario(const nlohmann::json& json, const std::string& file) {
     s.liveness_rtts = c.Number("liveness_rtts", 1, 1e6, s.liveness_rtts);
     c.Done();
   }
-  if (r.Has("script")) s.script = r.Raw("script");
-  if (r.Has("expect")) s.expect = r.Raw("expect");
+  // Bug-corpus parts, checked here so a bad script fails at load time.
+  if (r.Has("script")) {
+    s.script = r.Raw("script");
+    if (!s.faults.empty()) {
+      r.Fail("faults", "none in a scripted scenario (crash with script steps)");
+    }
+    if (auto script = Script::FromJson(s.script, file, n); !script.ok()) {
+      throw JsonInputError{std::string(script.status().message())};
+    }
+  }
+  if (r.Has("expect")) {
+    s.expect = r.Raw("expect");
+    if (auto expect = Expectation::FromJson(s.expect, file); !expect.ok()) {
+      throw JsonInputError{std::string(expect.status().message())};
+    }
+  }
   r.Done();
   return s;
 }

@@ -15,6 +15,7 @@
 #include "protocol/common/command.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/replica.h"
+#include "scenarios/script.h"
 #include "sim/payload.h"
 #include "sim/process.h"
 #include "sim/world.h"
@@ -97,6 +98,7 @@ class ClientReplyPayload : public sim::Payload {
 };
 
 class Run;
+class ScriptAdapter;
 
 // Hosts one protocol replica in the world: the replica's Env.
 class ReplicaHost : public sim::Process, public protocol::Env {
@@ -215,6 +217,9 @@ class Run {
         world_(seed, scenario.topology, scenario.network) {}
 
   absl::StatusOr<RunResult> Execute();
+  // A scenario with a message-level script (scenarios/script.h): replicas
+  // are up, the choice scheduler holds everything, the script drives.
+  absl::StatusOr<RunResult> ExecuteScript();
 
   // Called by hosts and clients.
   void OnCommitted(int replica, const protocol::CommitRecord& record);
@@ -244,6 +249,8 @@ class Run {
   void ClientFinished() { ++clients_finished_; }
 
  private:
+  friend class ScriptAdapter;
+  void ObserveWorld();
   void ScheduleFaults();
   void ApplyFault(const FaultEvent& fault);
   void AddViolation(Violation v);
@@ -631,6 +638,7 @@ absl::StatusOr<RunResult> Run::Execute() {
   executed_at_.resize(n);
   effect_order_.resize(n);
   live_mask_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  if (!scenario_.script.is_null()) world_.UseChoiceScheduler();
 
   for (int i = 0; i < n; ++i) {
     hosts_.push_back(std::make_unique<ReplicaHost>(*this, world_, i, n));
@@ -639,6 +647,7 @@ absl::StatusOr<RunResult> Run::Execute() {
     EPSIM_CHECK_EQ(node, i);
     hosts_.back()->Attach(protocol_->MakeReplica(i, *hosts_.back()));
   }
+  if (!scenario_.script.is_null()) return ExecuteScript();
   // Clients: at each client site, talking to the replica at that site, or
   // the closest one.
   const double max_rtt = scenario_.topology.MaxRttMs();
@@ -669,15 +678,7 @@ absl::StatusOr<RunResult> Run::Execute() {
       ++client_id;
     }
   }
-  if (options_.trace != nullptr) world_.SetTraceSink(options_.trace);
-  if (options_.verbose) {
-    world_.SetDeliveryObserver([this](const sim::DeliveryEvent& e) {
-      Verbose(absl::StrCat(e.time / 1000, ".",
-                           absl::StrFormat("%03d", e.time % 1000), "ms ",
-                           world_.NameOf(e.from), " -> ", world_.NameOf(e.to),
-                           ": ", e.payload->Describe()));
-    });
-  }
+  ObserveWorld();
   for (auto& host : hosts_) host->replica().Start();
   for (auto& client : clients_) {
     ClientNode* c = client.get();
@@ -708,6 +709,162 @@ absl::StatusOr<RunResult> Run::Execute() {
   }
   result_.end_time = world_.Now();
   if (!AllDone() && result_.violations.empty()) CheckLiveness(result_);
+  result_.trace_hash = world_.TraceHash();
+  result_.events = world_.stats().events;
+  result_.messages = world_.stats().messages_sent;
+  result_.history = history_.history();
+  FinishRun();
+  return std::move(result_);
+}
+
+void Run::ObserveWorld() {
+  if (options_.trace != nullptr) world_.SetTraceSink(options_.trace);
+  if (options_.verbose) {
+    world_.SetDeliveryObserver([this](const sim::DeliveryEvent& e) {
+      Verbose(absl::StrCat(e.time / 1000, ".",
+                           absl::StrFormat("%03d", e.time % 1000), "ms ",
+                           world_.NameOf(e.from), " -> ", world_.NameOf(e.to),
+                           ": ", e.payload->Describe()));
+    });
+  }
+}
+
+// The script's client node: one logical client per submitted command (each
+// has at most one request outstanding, as the history format wants).
+class ScriptClient : public sim::Process {
+ public:
+  explicit ScriptClient(Run& run) : run_(run) {}
+  void Expect(const RequestId& request, int64_t history_id, Command command) {
+    calls_[request] = {history_id, std::move(command)};
+  }
+  void OnMessage(sim::NodeId, const sim::PayloadPtr& payload) override {
+    auto* reply = dynamic_cast<const ClientReplyPayload*>(payload.get());
+    if (reply == nullptr) return;
+    auto it = calls_.find(reply->request());
+    if (it == calls_.end()) return;  // answered already
+    run_.OnClientReturn(it->second.first, it->second.second, reply->result());
+    calls_.erase(it);
+  }
+  void OnTimer(sim::TimerId, uint64_t) override {}
+
+ private:
+  Run& run_;
+  absl::btree_map<RequestId, std::pair<int64_t, Command>> calls_;
+};
+
+// What the script driver sees of the run (scenarios/script.h ScriptHost).
+class ScriptAdapter : public ScriptHost {
+ public:
+  ScriptAdapter(Run& run, ScriptClient& client, sim::NodeId client_node)
+      : run_(run), client_(client), client_node_(client_node) {}
+
+  sim::World& world() override { return run_.world_; }
+  const protocol::Message* MessageOf(const sim::Payload& payload) override {
+    auto* p = dynamic_cast<const ProtocolPayload*>(&payload);
+    return p == nullptr ? nullptr : &p->message();
+  }
+  absl::StatusOr<CommandId> Submit(int replica,
+                                   const Command& command) override;
+  void Crash(int replica) override {
+    FaultEvent crash;
+    crash.kind = FaultEvent::Kind::kCrash;
+    crash.replica = replica;
+    run_.ApplyFault(crash);
+  }
+  absl::Status StartRecovery(int replica, CommandId id,
+                             std::optional<protocol::Ballot> ballot) override {
+    if (run_.world_.IsCrashed(replica) || run_.hosts_[replica]->inert()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("r", replica, " is down"));
+    }
+    return run_.hosts_[replica]->replica().StartRecovery(id, ballot);
+  }
+  bool AllDone() override { return run_.AllDone(); }
+  void Verbose(const std::string& line) override { run_.Verbose(line); }
+
+ private:
+  absl::btree_set<CommandId> PendingIds(int replica) {
+    absl::btree_set<CommandId> ids;
+    for (const protocol::PendingCommand& p :
+         run_.hosts_[replica]->replica().Pending()) {
+      ids.insert(p.id);
+    }
+    return ids;
+  }
+
+  Run& run_;
+  ScriptClient& client_;
+  sim::NodeId client_node_;
+  int32_t next_client_ = 0;
+};
+
+absl::StatusOr<CommandId> ScriptAdapter::Submit(int replica,
+                                                const Command& command) {
+  sim::World& world = run_.world_;
+  if (world.IsCrashed(replica) || run_.hosts_[replica]->inert()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("r", replica, " is down"));
+  }
+  Command c = command;
+  c.request = RequestId{next_client_++, 0};
+  client_.Expect(c.request,
+                 run_.OnClientCall(c.request.client, c,
+                                   run_.scenario_.replica_sites[replica]),
+                 c);
+  const absl::btree_set<CommandId> before = PendingIds(replica);
+  sim::ChoiceScheduler& choice = *world.choice();
+  absl::btree_set<uint64_t> held;
+  for (const sim::PendingChoice& p : choice.Pending())
+    held.insert(p.message_id);
+  world.Send(client_node_, replica, std::make_shared<ClientRequestPayload>(c));
+  choice.Deliver(choice.PendingCount() - 1);  // the request just sent
+  for (const CommandId& id : PendingIds(replica)) {
+    if (!before.contains(id)) return id;
+  }
+  // Not pending any more (committed and executed at once): the protocol
+  // still announced it in what the replica sent.
+  for (const sim::PendingChoice& p : choice.Pending()) {
+    if (p.kind != sim::PendingChoice::Kind::kMessage || p.from != replica ||
+        held.contains(p.message_id)) {
+      continue;
+    }
+    if (const protocol::Message* m = MessageOf(*p.payload)) {
+      if (m->Command()) return *m->Command();
+    }
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("r", replica, " started no command for ", c.ToString()));
+}
+
+absl::StatusOr<RunResult> Run::ExecuteScript() {
+  absl::StatusOr<Script> script =
+      Script::FromJson(scenario_.script, scenario_.file, replicas());
+  if (!script.ok()) return script.status();
+  absl::StatusOr<protocol::ProtocolSpec> spec =
+      protocol::ProtocolSpec::Parse(protocol_->Name());
+  if (!spec.ok()) return spec.status();
+  ScriptClient client(*this);
+  const sim::NodeId client_node =
+      world_.AddNode("script", scenario_.replica_sites[0], &client);
+  ObserveWorld();
+  ScriptAdapter adapter(*this, client, client_node);
+  absl::Status status;
+  try {
+    for (auto& host : hosts_) host->replica().Start();
+    status = RunScript(*script, scenario_.file, *spec, replicas(), adapter);
+  } catch (const CheckFailure& failure) {
+    AddViolation(
+        {"assertion", world_.Now(), -1, "protocol assertion", failure.what()});
+  }
+  if (!status.ok()) return status;
+  result_.end_time = world_.Now();
+  // Liveness is judged only when the script ends by running the rest: a
+  // message held to the end is a schedule choice, not a stuck protocol.
+  if (!script->EndsWithRun()) {
+    result_.checks["liveness"] = "not-judged";
+  } else if (!AllDone() && result_.violations.empty()) {
+    CheckLiveness(result_);
+  }
   result_.trace_hash = world_.TraceHash();
   result_.events = world_.stats().events;
   result_.messages = world_.stats().messages_sent;
