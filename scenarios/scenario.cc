@@ -375,7 +375,7 @@ absl::StatusOr<sim::Topology> LoadTopology(const std::string& name_or_path) {
       !std::filesystem::is_directory(name_or_path)) {
     return sim::Topology::Load(name_or_path);
   }
-  std::string name = name_or_path == "lan" ? "epaxos-sosp13-lan" : name_or_path;
+  const std::string& name = name_or_path;
   const std::filesystem::path path =
       std::filesystem::path(TopologyDir()) / (name + ".json");
   if (std::filesystem::exists(path)) return sim::Topology::Load(path.string());
@@ -391,7 +391,7 @@ absl::StatusOr<sim::Topology> LoadTopology(const std::string& name_or_path) {
   std::sort(known.begin(), known.end());
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown topology \"", name_or_path,
-      "\"; expected a file or one of: lan, ", absl::StrJoin(known, ", ")));
+      "\"; expected a file or one of: ", absl::StrJoin(known, ", ")));
 }
 
 absl::StatusOr<Scenario> Scenario::FromJson(const nlohmann::json& json,
