@@ -15,6 +15,14 @@ uint64_t SplitMix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+uint64_t DepsDigest(const std::vector<CommandId>& deps, bool nop) {
+  uint64_t h = SplitMix(nop ? 0x6e6f70 : 0x636d64);
+  for (const CommandId& d : deps) {
+    h = SplitMix(h ^ SplitMix(d.origin) ^ (d.counter * 0x9e3779b97f4a7c15ULL));
+  }
+  return h;
+}
+
 }  // namespace
 
 uint32_t DependencyExecutor::NodeFor(const CommandId& id) {
@@ -51,22 +59,23 @@ bool DependencyExecutor::IsExecuted(const CommandId& id) const {
 void DependencyExecutor::Commit(const CommandId& id,
                                 const std::vector<CommandId>& deps, bool nop,
                                 ExecOrderKey key, ExecuteFn execute) {
+  const uint64_t digest = DepsDigest(deps, nop);
   const uint32_t self = NodeFor(id);
   if (nodes_[self].committed) {
-    const Node& node = nodes_[self];
-    bool same = node.nop == nop && node.deps.size() == deps.size();
-    for (size_t i = 0; same && i < deps.size(); ++i) {
-      same = nodes_[node.deps[i]].id == deps[i];
-    }
-    EPSIM_CHECK(same) << "command " << id.ToString()
-                      << " committed twice with different decisions";
+    EPSIM_CHECK(nodes_[self].deps_digest == digest)
+        << "command " << id.ToString()
+        << " committed twice with different decisions";
     return;
   }
+  // Dependencies already done can never block anything: only the others
+  // are kept (dependency sets are exact and grow with the history of a
+  // key, the unfinished part stays small).
   std::vector<uint32_t> dep_nodes;
-  dep_nodes.reserve(deps.size());
   for (const CommandId& dep : deps) {
     EPSIM_CHECK(dep != id) << "command " << id.ToString()
                            << " depends on itself";
+    auto found = index_of_.find(dep);
+    if (found != index_of_.end() && nodes_[found->second].done) continue;
     dep_nodes.push_back(NodeFor(dep));  // may grow nodes_
   }
   uint32_t missing = 0;
@@ -80,6 +89,7 @@ void DependencyExecutor::Commit(const CommandId& id,
   node.deps = std::move(dep_nodes);
   node.key = key;
   node.nop = nop;
+  node.deps_digest = digest;
   node.committed = true;
   node.missing = missing;
   ++committed_count_;

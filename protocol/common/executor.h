@@ -82,7 +82,9 @@ class DependencyExecutor {
 
   struct Node {
     CommandId id;
-    std::vector<uint32_t> deps;  // node indices
+    // Node indices of the dependencies not done when it committed.
+    std::vector<uint32_t> deps;
+    uint64_t deps_digest = 0;  // of the full decision, to check re-commits
     ExecOrderKey key;
     bool committed = false;
     bool nop = false;
