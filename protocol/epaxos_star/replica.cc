@@ -438,11 +438,7 @@ void StarReplica::TryDecidePreAccept(const CommandId& id) {
   if (matching >= options_->FastQuorum()) {
     env_->Cover("fast-path");
     coordinating_.erase(c);
-    if (auto t = timers_.find(id); t != timers_.end() && t->second.fast != 0) {
-      env_->CancelTimer(t->second.fast);
-      timer_info_.erase(t->second.fast);
-      t->second.fast = 0;
-    }
+    CancelFastTimer(id);
     SendCommit(id, 0, inst.cmd, inst.init_dep, CommitPath::kFast);
     return;
   }
@@ -454,11 +450,7 @@ void StarReplica::TryDecidePreAccept(const CommandId& id) {
     std::vector<CommandId> d;
     for (const auto& [q, dq] : coord.replies) d = UnionSorted(d, dq.ids());
     coordinating_.erase(c);
-    if (auto t = timers_.find(id); t != timers_.end() && t->second.fast != 0) {
-      env_->CancelTimer(t->second.fast);
-      timer_info_.erase(t->second.fast);
-      t->second.fast = 0;
-    }
+    CancelFastTimer(id);
     SendAccept(id, 0, inst.cmd, DepSet::FromSorted(std::move(d)));
     return;
   }
@@ -1079,6 +1071,14 @@ void StarReplica::ArmFastTimer(const CommandId& id) {
   timer_info_[t.fast] = {id, kFastPathTimer};
 }
 
+void StarReplica::CancelFastTimer(const CommandId& id) {
+  auto t = timers_.find(id);
+  if (t == timers_.end() || t->second.fast == 0) return;
+  env_->CancelTimer(t->second.fast);
+  timer_info_.erase(t->second.fast);
+  t->second.fast = 0;
+}
+
 void StarReplica::CancelTimers(const CommandId& id) {
   auto it = timers_.find(id);
   if (it == timers_.end()) return;
@@ -1115,11 +1115,9 @@ std::vector<PendingCommand> StarReplica::Pending() const {
     PendingCommand p;
     p.id = id;
     p.phase = std::string(PhaseName(inst.phase));
-    if (inst.phase == Phase::kCommitted) {
-      p.waiting_on = executor_.BlockedOn(id);
-    } else {
-      p.waiting_on = {id};  // its own commit
-    }
+    // Uncommitted: it waits for its own decision (phase, recovery say how
+    // far); committed: for the uncommitted commands its execution needs.
+    if (inst.phase == Phase::kCommitted) p.waiting_on = executor_.BlockedOn(id);
     p.recovery = RecoveryBallot(id);
     out.push_back(std::move(p));
   }

@@ -188,6 +188,7 @@ class StarReplica final : public Replica {
   void ArmRecoveryTimer(const CommandId& id, bool after_attempt);
   void CancelTimers(const CommandId& id);
   void ArmFastTimer(const CommandId& id);
+  void CancelFastTimer(const CommandId& id);
 
   void TraceInstance(const CommandId& id, const Instance& inst,
                      std::string_view why);
