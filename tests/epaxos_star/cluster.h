@@ -183,6 +183,14 @@ class Cluster {
   }
 
   void Crash(NodeId i) { crashed_[i] = true; }
+  // Crash-restart: the node's timers are lost, its durable state kept.
+  void Restart(NodeId i) {
+    for (auto it = timers_.begin(); it != timers_.end();) {
+      it = it->second.node == i ? timers_.erase(it) : std::next(it);
+    }
+    replicas_[i]->Restart();
+    replicas_[i]->Start();
+  }
   bool crashed(NodeId i) const { return crashed_[i]; }
 
   // Fires the earliest pending timer of `node` with `tag` (any if unset).

@@ -1,0 +1,110 @@
+// Replica plumbing: Clone/StateHash, Restart (durable I.4 state), Pending,
+// Visibility check, trace lines.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/epaxos_star/cluster.h"
+
+namespace epsim::protocol::epaxos_star::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr NodeId A = 0, B = 1, C = 2;
+
+TEST(StarReplicaTest, CloneHasTheSameHashUntilItsStateMoves) {
+  Cluster c(3);
+  const CommandId x = c.Submit(A, Put("k", "x"));
+  FakeEnv other(c, B);
+  std::unique_ptr<Replica> copy = c.replica(B).Clone(other);
+  EXPECT_EQ(copy->StateHash(), c.replica(B).StateHash());
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B, x));
+  EXPECT_NE(copy->StateHash(), c.replica(B).StateHash());
+  // The copy reaches the same state from the same input.
+  const auto& pre_accept = *std::find_if(
+      c.in_flight().begin(), c.in_flight().end(), [&](const auto& m) {
+        return m.message->kind == MsgKind::kPreAccept && m.to == C;
+      });
+  copy->OnMessage(A, *pre_accept.message);
+  EXPECT_EQ(copy->StateHash(), c.replica(B).StateHash());
+}
+
+TEST(StarReplicaTest, RestartKeepsDurableStateAndRearmsRecovery) {
+  Cluster c(3);
+  const Command px = Put("k", "x");
+  const CommandId x = c.Submit(A, px);
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B, x));
+  c.Restart(B);
+  ASSERT_NE(c.At(B, x), nullptr);
+  EXPECT_EQ(c.At(B, x)->phase, Phase::kPreAccepted);
+  EXPECT_EQ(*c.At(B, x)->cmd, px);
+  // Its recovery timer is back: firing it starts a recovery of x.
+  ASSERT_TRUE(c.FireTimer(B, kRecoveryTimer));
+  EXPECT_EQ(c.replica(B).RecoveryBallot(x), Ballot{2});
+  c.RunToQuiescence();
+  EXPECT_THAT(c.violations(), IsEmpty());
+  EXPECT_TRUE(c.AllDone());
+}
+
+TEST(StarReplicaTest, PendingNamesWhatBlocksExecution) {
+  Cluster c(3);
+  const CommandId y = c.Submit(B, Put("k", "y"));  // held
+  const CommandId x = c.Submit(A, Put("k", "x"));
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, B, C, y));
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B, x));  // B: {y}
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, C, x));  // C: {y}
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAcceptOK, B, A, x));
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAcceptOK, C, A, x));  // slow
+  ASSERT_TRUE(c.Deliver(MsgKind::kAccept, A, C, x));
+  ASSERT_TRUE(c.Deliver(MsgKind::kAcceptOK, C, A, x));
+  ASSERT_THAT(c.CommitAt(A, x)->deps, ElementsAre(y));
+  std::vector<PendingCommand> pending = c.replica(A).Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, x);
+  EXPECT_EQ(pending[0].phase, "committed");
+  EXPECT_THAT(pending[0].waiting_on, ElementsAre(y));
+  EXPECT_EQ(c.coverage("trigger/blocked-execution"), 1);
+  c.RunToQuiescence();
+  EXPECT_TRUE(c.AllDone());
+  EXPECT_THAT(c.violations(), IsEmpty());
+}
+
+TEST(StarReplicaTest, TraceLinesShowStateChanges) {
+  Cluster c(3);
+  c.set_trace(true);
+  const CommandId x = c.Submit(A, Put("k", "x"));
+  ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B, x));
+  bool found = false;
+  for (const std::string& line : c.trace()) {
+    found |= line.find("p1 0.1 preaccept: phase=preaccepted bal=0 abal=0") !=
+             std::string::npos;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(StarVisibilityCheckTest, FlagsConflictingCommitsThatIgnoreEachOther) {
+  VisibilityCheck check;
+  CommitRecord a{.id = {0, 1}, .command = Put("k", "a"), .deps = {}};
+  CommitRecord b{.id = {1, 1}, .command = Put("k", "b"), .deps = {}};
+  CommitRecord other{.id = {2, 1}, .command = Put("j", "c"), .deps = {}};
+  CommitRecord d{.id = {2, 2}, .command = Put("k", "d"), .deps = {{0, 1}}};
+  Command get;
+  get.key = "k";
+  CommitRecord r1{.id = {0, 5}, .command = get, .deps = {}};
+  CommitRecord r2{.id = {1, 5}, .command = get, .deps = {}};
+  EXPECT_EQ(check.OnFirstCommit(a), std::nullopt);
+  EXPECT_EQ(check.OnFirstCommit(other), std::nullopt);  // other key
+  EXPECT_NE(check.OnFirstCommit(b), std::nullopt);      // a, b: neither
+  CommitRecord nop{.id = {2, 3}, .command = Command::Nop(), .deps = {}};
+  EXPECT_EQ(check.OnFirstCommit(nop), std::nullopt);  // Nops are exempt
+  VisibilityCheck fresh;
+  EXPECT_EQ(fresh.OnFirstCommit(a), std::nullopt);
+  EXPECT_EQ(fresh.OnFirstCommit(d), std::nullopt);   // d sees a
+  EXPECT_NE(fresh.OnFirstCommit(r1), std::nullopt);  // get vs puts a, d
+  VisibilityCheck reads;
+  EXPECT_EQ(reads.OnFirstCommit(r1), std::nullopt);
+  EXPECT_EQ(reads.OnFirstCommit(r2), std::nullopt);  // reads commute
+}
+
+}  // namespace
+}  // namespace epsim::protocol::epaxos_star::testing
