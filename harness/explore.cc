@@ -1,5 +1,7 @@
 #include "harness/explore.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -174,16 +176,19 @@ class VisitedSet {
  public:
   enum class Result { kNew, kLowered, kSeen };
 
-  VisitedSet() { Resize(1 << 16); }
+  VisitedSet() { Allocate(1 << 16); }
+  ~VisitedSet() { Release(); }
+  VisitedSet(const VisitedSet&) = delete;
+  VisitedSet& operator=(const VisitedSet&) = delete;
 
   // Records `key` at `depth`; kLowered when it was known at a greater depth
   // (the stored depth is lowered).
   Result Visit(const StateKey& key, uint32_t depth) {
-    if ((size_ + 1) * 2 > slots_.size()) Resize(slots_.size() * 2);
+    if ((size_ + 1) * 2 > capacity_) Grow();
     const uint64_t a = key.a | 1;  // never 0: 0 marks an empty slot
     const uint64_t b = key.b & ~uint64_t{0xffff};
     const uint64_t d = std::min<uint32_t>(depth, 0xffff);
-    for (size_t i = a & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = Home(a);; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
       if (slot.a == 0) {
         slot = {a, b | d};
@@ -199,11 +204,14 @@ class VisitedSet {
       }
     }
   }
+  // Starts loading the slot `key` will probe first.
+  void Prefetch(const StateKey& key) const {
+    __builtin_prefetch(&slots_[Home(key.a | 1)]);
+  }
   size_t size() const { return size_; }
   void Clear() {
-    slots_.assign(1 << 16, Slot{});
-    mask_ = slots_.size() - 1;
-    size_ = 0;
+    Release();
+    Allocate(1 << 16);
   }
 
  private:
@@ -211,31 +219,59 @@ class VisitedSet {
     uint64_t a = 0;
     uint64_t b = 0;
   };
-  void Resize(size_t capacity) {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(capacity, Slot{});
+  // Bits above bit 0, which `a | 1` keeps intact.
+  size_t Home(uint64_t a) const { return (a >> 1) & mask_; }
+
+  // Anonymous memory comes zeroed (all slots empty); large tables ask for
+  // transparent huge pages, which spares most lookups a TLB miss as well.
+  void Allocate(size_t capacity) {
+    void* p = mmap(nullptr, capacity * sizeof(Slot), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EPSIM_CHECK(p != MAP_FAILED) << "cannot map the visited set ("
+                                 << capacity * sizeof(Slot) << " bytes)";
+    madvise(p, capacity * sizeof(Slot), MADV_HUGEPAGE);
+    slots_ = static_cast<Slot*>(p);
+    capacity_ = capacity;
     mask_ = capacity - 1;
-    for (const Slot& slot : old) {
-      if (slot.a == 0) continue;
-      size_t i = slot.a & mask_;
+    size_ = 0;
+  }
+  void Release() {
+    if (slots_ != nullptr) munmap(slots_, capacity_ * sizeof(Slot));
+    slots_ = nullptr;
+  }
+  void Grow() {
+    Slot* old = slots_;
+    const size_t old_capacity = capacity_;
+    const size_t size = size_;
+    Allocate(capacity_ * 2);
+    for (size_t k = 0; k < old_capacity; ++k) {
+      if (old[k].a == 0) continue;
+      size_t i = Home(old[k].a);
       while (slots_[i].a != 0) i = (i + 1) & mask_;
-      slots_[i] = slot;
+      slots_[i] = old[k];
     }
+    size_ = size;
+    munmap(old, old_capacity * sizeof(Slot));
   }
 
-  std::vector<Slot> slots_;
+  Slot* slots_ = nullptr;
+  size_t capacity_ = 0;
   size_t mask_ = 0;
   size_t size_ = 0;
 };
 
 class Hasher128 {
  public:
+  // One multiply-xorshift round per word and chain; the words are already
+  // well-mixed digests, and key() finishes each chain with a full mixer.
   Hasher128& Add(uint64_t w) {
-    a_ = SplitMix(a_ ^ w);
-    b_ = Murmur(b_ + w * 0x9ddfea08eb382d69ULL + 0x632be59bd9b4e019ULL);
+    a_ = (a_ ^ w) * 0x9e3779b97f4a7c15ULL;
+    a_ ^= a_ >> 29;
+    b_ = (b_ + w) * 0xc2b2ae3d27d4eb4fULL;
+    b_ ^= b_ >> 31;
     return *this;
   }
-  StateKey key() const { return {a_, b_}; }
+  StateKey key() const { return {SplitMix(a_), Murmur(b_)}; }
 
  private:
   uint64_t a_ = 0x243f6a8885a308d3ULL;
@@ -1031,10 +1067,10 @@ class Search {
 
  private:
   struct Frame {
-    State state;
-    std::vector<Choice> choices;
-    size_t next = 0;
     Choice taken;  // the choice that led here (unused at the root)
+    // The successors to go down into, with the choice to each.
+    std::vector<std::pair<State, Choice>> children;
+    size_t next = 0;
   };
 
   ExploreResult Finish() {
@@ -1064,8 +1100,8 @@ class Search {
 
   // Returns whether `s` at `depth` is new (or newly reached at a lesser
   // depth, when depth-aware) and so must be expanded.
-  bool Visit(const State& s, int depth, bool depth_aware) {
-    switch (visited_.Visit(engine_.Key(s), static_cast<uint32_t>(depth))) {
+  bool Visit(const StateKey& key, int depth, bool depth_aware) {
+    switch (visited_.Visit(key, static_cast<uint32_t>(depth))) {
       case VisitedSet::Result::kNew:
         ++result_.states;
         result_.max_depth = std::max(result_.max_depth, depth);
@@ -1081,6 +1117,10 @@ class Search {
   // Depth-first search from `initial`; states at depth `bound` (> 0) are not
   // expanded. Without `shorten`, returns at the first violation; with it,
   // keeps the shortest, lowering the bound below each one found.
+  //
+  // A state's successors are all computed when it is expanded, and their
+  // visited-set slots prefetched together: the lookups are what a large
+  // exploration waits on (one cache miss each), and this overlaps them.
   std::optional<std::pair<std::vector<Choice>, Found>> Dfs(const State& initial,
                                                            int bound,
                                                            bool depth_aware,
@@ -1088,39 +1128,59 @@ class Search {
     std::optional<std::pair<std::vector<Choice>, Found>> best;
     visited_.Visit(engine_.Key(initial), 0);
     std::vector<Frame> stack;
-    stack.push_back({initial, engine_.Enumerate(initial), 0, {}});
-    auto path_to = [&](const Choice& last) {
-      std::vector<Choice> path;
-      for (size_t i = 1; i < stack.size(); ++i) path.push_back(stack[i].taken);
-      path.push_back(last);
-      return path;
+    std::vector<std::pair<State, Choice>> successors;
+    std::vector<StateKey> keys;
+    // Fills stack.back().children with the new successors of `state`;
+    // false when a violation ends the search.
+    auto expand = [&](const State& state) {
+      const int depth = static_cast<int>(stack.size());  // of the successors
+      successors.clear();
+      keys.clear();
+      State next;
+      for (const Choice& c : engine_.Enumerate(state)) {
+        Found f;
+        const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
+        if (outcome == Engine::Outcome::kDisabled) continue;
+        ++result_.transitions;
+        if (outcome == Engine::Outcome::kViolation) {
+          std::vector<Choice> path;
+          for (size_t i = 1; i < stack.size(); ++i) {
+            path.push_back(stack[i].taken);
+          }
+          path.push_back(c);
+          best = {std::move(path), f};
+          if (!shorten || depth <= 1) return false;
+          bound = depth - 1;
+          // Frames at or beyond the new bound cannot lead to a shorter one.
+          while (static_cast<int>(stack.size()) > bound) stack.pop_back();
+          return true;
+        }
+        keys.push_back(engine_.Key(next));
+        visited_.Prefetch(keys.back());
+        successors.emplace_back(std::move(next), c);
+      }
+      std::vector<std::pair<State, Choice>>& children = stack.back().children;
+      for (size_t i = 0; i < successors.size(); ++i) {
+        if (!Visit(keys[i], depth, depth_aware)) continue;
+        if (bound > 0 && depth >= bound) continue;
+        children.push_back(std::move(successors[i]));
+      }
+      return true;
     };
-    State next;
+    stack.push_back({});
+    if (!expand(initial)) return best;
     while (!stack.empty()) {
       if (ShouldStop()) break;
       Frame& top = stack.back();
-      if (top.next == top.choices.size()) {
+      if (top.next == top.children.size()) {
         stack.pop_back();
         continue;
       }
-      const Choice c = top.choices[top.next++];
-      Found f;
-      const Engine::Outcome outcome = engine_.Apply(top.state, c, &next, &f);
-      if (outcome == Engine::Outcome::kDisabled) continue;
-      ++result_.transitions;
-      const int depth = static_cast<int>(stack.size());
-      if (outcome == Engine::Outcome::kViolation) {
-        best = {path_to(c), f};
-        if (!shorten || depth <= 1) return best;
-        bound = depth - 1;
-        // Frames at or beyond the new bound cannot lead to a shorter one.
-        while (static_cast<int>(stack.size()) > bound) stack.pop_back();
-        continue;
-      }
-      if (!Visit(next, depth, depth_aware)) continue;
-      if (bound > 0 && depth >= bound) continue;
-      std::vector<Choice> choices = engine_.Enumerate(next);
-      stack.push_back({std::move(next), std::move(choices), 0, c});
+      auto& [state, taken] = top.children[top.next++];
+      const State here = std::move(state);
+      if (bound > 0 && static_cast<int>(stack.size()) >= bound) continue;
+      stack.push_back({taken, {}, 0});
+      if (!expand(here)) return best;
     }
     return best;
   }
@@ -1165,7 +1225,7 @@ class Search {
           result_.shortest_proven = true;
           return;
         }
-        if (!Visit(next, depth + 1, false)) continue;
+        if (!Visit(engine_.Key(next), depth + 1, false)) continue;
         nodes.push_back({node, c});
         queue.emplace_back(std::move(next),
                            static_cast<uint32_t>(nodes.size() - 1));
