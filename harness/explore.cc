@@ -10,6 +10,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -346,18 +347,22 @@ struct State {
   // Null for a crashed replica: a crash-stopped replica never acts again,
   // and everything the checks still need of it (its commits, its
   // execution log) is in `verdicts`, so its internal state is forgotten.
-  std::vector<std::shared_ptr<const Replica>> replicas;
-  std::vector<uint64_t> replica_hash;
-  std::vector<InFlight> messages;  // sorted by key: a canonical multiset
+  // Inline storage: states are copied for every transition, and these
+  // stay small in the configurations an exploration can finish.
+  absl::InlinedVector<std::shared_ptr<const Replica>, 5> replicas;
+  absl::InlinedVector<uint64_t, 5> replica_hash;
+  absl::InlinedVector<InFlight, 12>
+      messages;  // sorted by key: a canonical multiset
   // Order-independent digest of `messages` (sums of two mixes of each key),
   // kept up to date as messages come and go.
   uint64_t messages_a = 0;
   uint64_t messages_b = 0;
-  std::vector<PendingTimer> timers;  // sorted
-  uint32_t crashed = 0;              // bit per replica
+  absl::InlinedVector<PendingTimer, 3> timers;  // sorted
+  uint32_t crashed = 0;                         // bit per replica
   int crashes = 0;
   // (process, command) -> recoveries started; sorted.
-  std::vector<std::pair<std::pair<NodeId, CommandId>, int>> recoveries;
+  absl::InlinedVector<std::pair<std::pair<NodeId, CommandId>, int>, 4>
+      recoveries;
   uint32_t submitted = 0;  // bit per command
   std::shared_ptr<const Verdicts> verdicts;
 
@@ -534,7 +539,7 @@ class Engine {
     return s;
   }
 
-  std::vector<Choice> Enumerate(const State& s) const {
+  std::vector<Choice> Enumerate(const State& s) {
     std::vector<Choice> out;
     using Kind = ExploreStep::Kind;
     // Deliveries (and drops), one per distinct message: delivering either
@@ -570,12 +575,12 @@ class Engine {
     if (config_.max_recoveries > 0) {
       for (int p = 0; p < config_.replicas; ++p) {
         if (s.Crashed(p)) continue;
-        for (const protocol::PendingCommand& pc : s.replicas[p]->Pending()) {
-          if (s.RecoveriesOf(p, pc.id) >= config_.max_recoveries) continue;
+        for (const CommandId& id : Known(s.replicas[p])) {
+          if (s.RecoveriesOf(p, id) >= config_.max_recoveries) continue;
           Choice c;
           c.kind = Kind::kRecover;
           c.replica = p;
-          c.command = pc.id;
+          c.command = id;
           out.push_back(c);
         }
       }
@@ -775,6 +780,24 @@ class Engine {
     }
   };
 
+  // The commands a replica knows and has not executed (Replica::Pending),
+  // cached per replica object like the reactions.
+  const std::vector<CommandId>& Known(
+      const std::shared_ptr<const Replica>& replica) {
+    auto [it, fresh] = known_.try_emplace(replica.get());
+    if (fresh) {
+      if (known_.size() >= memo_limit_) {
+        known_.clear();
+        it = known_.try_emplace(replica.get()).first;
+      }
+      it->second.first = replica;  // keeps the key's address alive
+      for (const protocol::PendingCommand& pc : replica->Pending()) {
+        it->second.second.push_back(pc.id);
+      }
+    }
+    return it->second.second;
+  }
+
   const Reaction& React(const State& s, const Choice& c) {
     using Kind = ExploreStep::Kind;
     const std::shared_ptr<const Replica>& from = s.replicas[c.replica];
@@ -856,7 +879,10 @@ class Engine {
     for (size_t i = s.messages.size(); i-- > 0;) {
       if (s.messages[i].to == p) s.RemoveMessage(i);
     }
-    std::erase_if(s.timers, [p](const PendingTimer& t) { return t.node == p; });
+    s.timers.erase(
+        std::remove_if(s.timers.begin(), s.timers.end(),
+                       [p](const PendingTimer& t) { return t.node == p; }),
+        s.timers.end());
   }
 
   // Folds a replica's effects into `s` and runs the checks. False on a
@@ -885,9 +911,12 @@ class Engine {
         timers_changed = true;
       } else {
         const size_t before = s.timers.size();
-        std::erase_if(s.timers, [&](const PendingTimer& t) {
-          return t.id == op.id && t.node == op.node;
-        });
+        s.timers.erase(std::remove_if(s.timers.begin(), s.timers.end(),
+                                      [&](const PendingTimer& t) {
+                                        return t.id == op.id &&
+                                               t.node == op.node;
+                                      }),
+                       s.timers.end());
         timers_changed |= s.timers.size() != before;
       }
     }
@@ -1002,6 +1031,9 @@ class Engine {
   std::vector<std::unique_ptr<ExploreEnv>> envs_;
   std::vector<protocol::Command> commands_;
   absl::flat_hash_map<ReactionKey, Reaction> memo_;
+  absl::flat_hash_map<const Replica*, std::pair<std::shared_ptr<const Replica>,
+                                                std::vector<CommandId>>>
+      known_;
   size_t memo_limit_ = size_t{1} << 20;
   uint64_t memo_hits_ = 0;
 };
