@@ -375,11 +375,11 @@ void ClientNode::OnMessage(sim::NodeId, const sim::PayloadPtr& payload) {
   in_flight_ = false;
   world_.CancelTimer(node_, timeout_timer_);
   run_.OnClientReturn(history_id_, current_, reply->result());
-  if (run_.think_time() > 0) {
-    world_.SetTimer(node_, run_.think_time(), kClientThinkTag);
-  } else {
-    Issue();
-  }
+  // The next call comes strictly after this return (at least 1 us later):
+  // in a history, equal times count as overlapping, and one client's
+  // operations must not overlap.
+  world_.SetTimer(node_, std::max<sim::Duration>(run_.think_time(), 1),
+                  kClientThinkTag);
 }
 
 void ClientNode::OnTimer(sim::TimerId, uint64_t tag) {
@@ -454,6 +454,8 @@ void Run::OnClientReturn(int64_t history_id, const Command& command,
     lat.commit_ms.push_back(
         static_cast<double>(*state.first_commit - state.call) / 1000.0);
   }
+  result_.completions.push_back(
+      {state.site, state.call, state.first_commit.value_or(-1), world_.Now()});
 }
 
 void Run::AddViolation(Violation v) {
@@ -945,10 +947,9 @@ void Run::FinishRun() {
     for (const auto& by_key : candidates) {
       auto it = by_key.find(key.key);
       const std::vector<size_t> empty;
-      if (checker::IsLinearizationWitness(history, key.initial,
-                                          key.operations,
-                                          it == by_key.end() ? empty
-                                                             : it->second)) {
+      if (checker::IsLinearizationWitness(
+              history, key.initial, key.operations,
+              it == by_key.end() ? empty : it->second)) {
         witnessed = true;
         break;
       }
