@@ -82,20 +82,28 @@ TEST(StarReplicaTest, TraceLinesShowStateChanges) {
   EXPECT_TRUE(found);
 }
 
+CommitRecord Rec(CommandId id, Command command, std::vector<CommandId> deps) {
+  CommitRecord r;
+  r.id = id;
+  r.command = std::move(command);
+  r.deps = std::move(deps);
+  return r;
+}
+
 TEST(StarVisibilityCheckTest, FlagsConflictingCommitsThatIgnoreEachOther) {
   VisibilityCheck check;
-  CommitRecord a{.id = {0, 1}, .command = Put("k", "a"), .deps = {}};
-  CommitRecord b{.id = {1, 1}, .command = Put("k", "b"), .deps = {}};
-  CommitRecord other{.id = {2, 1}, .command = Put("j", "c"), .deps = {}};
-  CommitRecord d{.id = {2, 2}, .command = Put("k", "d"), .deps = {{0, 1}}};
+  CommitRecord a = Rec({0, 1}, Put("k", "a"), {});
+  CommitRecord b = Rec({1, 1}, Put("k", "b"), {});
+  CommitRecord other = Rec({2, 1}, Put("j", "c"), {});
+  CommitRecord d = Rec({2, 2}, Put("k", "d"), {{0, 1}});
   Command get;
   get.key = "k";
-  CommitRecord r1{.id = {0, 5}, .command = get, .deps = {}};
-  CommitRecord r2{.id = {1, 5}, .command = get, .deps = {}};
+  CommitRecord r1 = Rec({0, 5}, get, {});
+  CommitRecord r2 = Rec({1, 5}, get, {});
   EXPECT_EQ(check.OnFirstCommit(a), std::nullopt);
   EXPECT_EQ(check.OnFirstCommit(other), std::nullopt);  // other key
   EXPECT_NE(check.OnFirstCommit(b), std::nullopt);      // a, b: neither
-  CommitRecord nop{.id = {2, 3}, .command = Command::Nop(), .deps = {}};
+  CommitRecord nop = Rec({2, 3}, Command::Nop(), {});
   EXPECT_EQ(check.OnFirstCommit(nop), std::nullopt);  // Nops are exempt
   VisibilityCheck fresh;
   EXPECT_EQ(fresh.OnFirstCommit(a), std::nullopt);
