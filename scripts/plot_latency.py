@@ -448,6 +448,9 @@ def plot_timeline(plt, timeline, events, out_dir, written):
             latency.scatter([m[0] for m in mine], [m[1] for m in mine], s=4,
                             label=f"site {site}")
         latency.set_ylabel("commit latency (ms)")
+        values = sorted(p[1] for p in points)
+        if values and values[-1] > 5 * max(values[len(values) // 2], 1e-9):
+            latency.set_yscale("log")  # outliers around a fault dwarf the rest
         conflict = "" if run[1] is None else f", {run[1]}% conflict"
         for ax, what in ((through, "throughput"), (latency, "latency")):
             ax.set_title(f"{protocol}{conflict}, seed {run[2]}: {what}",
