@@ -220,7 +220,7 @@ TEST(HistoryBinaryTest, InvalidInputExitsTwoNamingTheField) {
   for (const InvalidCase& c : InvalidCases()) {
     if (tested++ % 4 != 0) continue;  // a sample: the library test does all
     std::string out;
-    EXPECT_EQ(RunCheck("invalid", c.text, "", &out), 2) << c.name << out;
+    EXPECT_EQ(RunCheck("bad", c.text, "", &out), 2) << c.name << out;
     for (const std::string& m : c.mentions) {
       EXPECT_THAT(out, HasSubstr(m)) << c.name;
     }

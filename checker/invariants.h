@@ -1,0 +1,173 @@
+// Protocol-neutral safety checks over what replicas report during a run
+// (design.md, "What is checked on every run"), plus the protocol's own
+// checks, gathered behind one small facade the harness drives:
+//
+//   RunChecker checks(protocol.MakeChecks());
+//   checks.OnSubmitted(command);                  // a client sent it
+//   checks.OnCommitted(replica, record, where);   // Env reported a commit
+//   checks.OnExecuted(replica, record, where);    // Env reported an execution
+//   ...
+//   checks.Finish(final_states, where);           // after quiescence
+//   checks.SetLinearizability(history, result);   // checker/linearizability.h
+//   for (auto& [name, verdict] : checks.verdicts()) ...
+//   for (auto& v : checks.violations()) std::cout << v.ToString();
+//
+// Checks (names as in `verdicts()`):
+//   agreement        every replica that commits an id commits the same
+//                    command, deps and seq (CommitRecord::SameDecision)
+//   execution-order  no two replicas execute two conflicting commands in
+//                    opposite orders
+//   exactly-once     no replica executes one command id twice, or lets one
+//                    client request take effect twice; only submitted
+//                    commands (or Nop) are committed or executed
+//   convergence      replicas that executed the same commands hold the same
+//                    key-value state (checked by Finish)
+//   linearizability  the clients' history (fed by SetLinearizability)
+//   <protocol's>     each ProtocolCheck, run at the first commit of each id
+// Anything else (liveness) can be reported with Report().
+//
+// Each violation records the first event where the property broke: the
+// simulated time, the replica, and the harness's short description of the
+// triggering event. Not thread-safe; one RunChecker per run.
+#ifndef EPSIM_CHECKER_INVARIANTS_H_
+#define EPSIM_CHECKER_INVARIANTS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "checker/history.h"
+#include "checker/linearizability.h"
+#include "protocol/common/command.h"
+#include "protocol/common/protocol.h"
+#include "protocol/common/records.h"
+#include "protocol/common/types.h"
+
+namespace epsim::checker {
+
+// The event during which a check saw something.
+struct Where {
+  protocol::Time time = 0;
+  protocol::NodeId replica = -1;  // -1: not one replica's event (end of run)
+  std::string event;              // e.g. "deliver Commit(1.3) from 2"
+};
+
+struct InvariantViolation {
+  std::string check;
+  Where where;
+  std::vector<protocol::CommandId> commands;
+  std::vector<protocol::NodeId> replicas;
+  std::string detail;
+  // "agreement violated at t=1200 replica 2 (deliver ...): detail
+  //  [commands 1.3; replicas 0, 2]".
+  std::string ToString() const;
+};
+
+enum class CheckVerdict { kOk, kViolation, kUndecided, kNotRun };
+std::string_view CheckVerdictName(CheckVerdict v);  // "ok", "violation", ...
+
+// A replica's state after quiescence, for convergence.
+struct ReplicaFinalState {
+  protocol::NodeId replica = 0;
+  std::vector<protocol::CommandId> executed;  // any order; sorted inside
+  uint64_t digest = 0;                        // KvStore::Digest()
+};
+
+class RunChecker {
+ public:
+  static constexpr std::string_view kAgreement = "agreement";
+  static constexpr std::string_view kExecutionOrder = "execution-order";
+  static constexpr std::string_view kExactlyOnce = "exactly-once";
+  static constexpr std::string_view kConvergence = "convergence";
+  static constexpr std::string_view kLinearizability = "linearizability";
+
+  explicit RunChecker(std::vector<std::unique_ptr<protocol::ProtocolCheck>>
+                          protocol_checks = {});
+  RunChecker(const RunChecker&) = delete;
+  RunChecker& operator=(const RunChecker&) = delete;
+
+  // A client submitted `command` (retries of one request submit the same
+  // command again; that is fine).
+  void OnSubmitted(const protocol::Command& command);
+  void OnCommitted(protocol::NodeId replica,
+                   const protocol::CommitRecord& record, const Where& where);
+  void OnExecuted(protocol::NodeId replica,
+                  const protocol::ExecutionRecord& record, const Where& where);
+  // Convergence, after quiescence: pass every live replica.
+  void Finish(const std::vector<ReplicaFinalState>& replicas,
+              const Where& where);
+  // The linearizability checker's result on the run's history.
+  void SetLinearizability(const History& history,
+                          const LinearizabilityResult& result);
+  // A check run elsewhere (e.g. "liveness"): marks it run, and violated when
+  // `violation` is given (its `check` field is set to `check`).
+  void Report(std::string_view check,
+              std::optional<InvariantViolation> violation);
+
+  // Check name -> verdict; every check above appears (kNotRun until run).
+  const absl::btree_map<std::string, CheckVerdict>& verdicts() const {
+    return verdicts_;
+  }
+  // In the order found; at most kMaxViolationsPerCheck per check (the rest
+  // are counted in `violation_counts()`).
+  const std::vector<InvariantViolation>& violations() const {
+    return violations_;
+  }
+  const absl::btree_map<std::string, int64_t>& violation_counts() const {
+    return violation_counts_;
+  }
+  bool ok() const;  // no check violated
+  static constexpr int64_t kMaxViolationsPerCheck = 10;
+
+ private:
+  struct FirstCommit {
+    protocol::NodeId replica;
+    protocol::CommitRecord record;
+  };
+  // One replica's executions of one key, in order.
+  struct KeyLog {
+    struct Entry {
+      protocol::CommandId id;
+      bool write;
+    };
+    std::vector<Entry> sequence;
+    absl::flat_hash_map<protocol::CommandId, int64_t> position;
+    // Indexed by another replica r': the largest position at r' of a
+    // command (of a write) both replicas executed.
+    std::vector<int64_t> max_common;
+    std::vector<int64_t> max_common_write;
+  };
+
+  void Violate(std::string_view check, const Where& where,
+               std::vector<protocol::CommandId> commands,
+               std::vector<protocol::NodeId> replicas, std::string detail);
+  bool Submitted(const protocol::Command& command) const;
+  void CheckExecutionOrder(protocol::NodeId replica,
+                           const protocol::ExecutionRecord& record,
+                           const Where& where);
+
+  std::vector<std::unique_ptr<protocol::ProtocolCheck>> protocol_checks_;
+  absl::btree_map<std::string, CheckVerdict> verdicts_;
+  absl::btree_map<std::string, int64_t> violation_counts_;
+  std::vector<InvariantViolation> violations_;
+
+  absl::btree_map<protocol::RequestId, protocol::Command> submitted_;
+  absl::flat_hash_map<protocol::CommandId, FirstCommit> first_commit_;
+  // (replica, id) executed; (replica, request) took effect.
+  absl::flat_hash_map<protocol::NodeId,
+                      absl::flat_hash_map<protocol::CommandId, int64_t>>
+      executed_;
+  absl::btree_map<std::pair<protocol::NodeId, protocol::RequestId>,
+                  protocol::CommandId>
+      took_effect_;
+  // key -> replica -> log.
+  absl::flat_hash_map<std::string, std::vector<KeyLog>> key_logs_;
+};
+
+}  // namespace epsim::checker
+
+#endif  // EPSIM_CHECKER_INVARIANTS_H_
