@@ -781,8 +781,38 @@ class ScriptAdapter : public ScriptHost {
     }
     return run_.hosts_[replica]->replica().StartRecovery(id, ballot);
   }
-  bool AllDone() override { return run_.AllDone(); }
+  bool AllDone() override { return Unfinished().empty(); }
   void Verbose(const std::string& line) override { run_.Verbose(line); }
+
+  // LIVE-COMMIT and LIVE-EXEC over the script's commands (bug-corpus.md
+  // §2): each is committed (a Nop counts) at every replica still up, and a
+  // committed non-Nop is executed there too. A command whose coordinator
+  // crashed may end as Nop: its client would have to resubmit.
+  std::vector<std::string> Unfinished() {
+    std::vector<std::string> out;
+    for (const CommandId& id : submitted_) {
+      for (int q = 0; q < run_.replicas(); ++q) {
+        if (run_.world_.IsCrashed(q) || run_.hosts_[q]->inert()) continue;
+        auto c = run_.committed_at_[q].find(id);
+        if (c == run_.committed_at_[q].end()) {
+          out.push_back(absl::StrCat(id.ToString(), " not committed at r", q));
+        } else if (!c->second.command.nop &&
+                   !run_.executed_at_[q].contains(id)) {
+          out.push_back(absl::StrCat(id.ToString(),
+                                     " committed but not executed at r", q));
+        }
+      }
+    }
+    return out;
+  }
+  // Replicas down: crashed, or stopped by a ported panic (counted against f).
+  int Down() {
+    int down = 0;
+    for (int q = 0; q < run_.replicas(); ++q) {
+      down += run_.world_.IsCrashed(q) || run_.hosts_[q]->inert();
+    }
+    return down;
+  }
 
  private:
   absl::btree_set<CommandId> PendingIds(int replica) {
@@ -798,6 +828,7 @@ class ScriptAdapter : public ScriptHost {
   ScriptClient& client_;
   sim::NodeId client_node_;
   int32_t next_client_ = 0;
+  std::vector<CommandId> submitted_;
 };
 
 absl::StatusOr<CommandId> ScriptAdapter::Submit(int replica,
@@ -821,7 +852,10 @@ absl::StatusOr<CommandId> ScriptAdapter::Submit(int replica,
   world.Send(client_node_, replica, std::make_shared<ClientRequestPayload>(c));
   choice.Deliver(choice.PendingCount() - 1);  // the request just sent
   for (const CommandId& id : PendingIds(replica)) {
-    if (!before.contains(id)) return id;
+    if (!before.contains(id)) {
+      submitted_.push_back(id);
+      return id;
+    }
   }
   // Not pending any more (committed and executed at once): the protocol
   // still announced it in what the replica sent.
@@ -831,7 +865,10 @@ absl::StatusOr<CommandId> ScriptAdapter::Submit(int replica,
       continue;
     }
     if (const protocol::Message* m = MessageOf(*p.payload)) {
-      if (m->Command()) return *m->Command();
+      if (m->Command()) {
+        submitted_.push_back(*m->Command());
+        return *m->Command();
+      }
     }
   }
   return absl::FailedPreconditionError(
@@ -864,8 +901,42 @@ absl::StatusOr<RunResult> Run::ExecuteScript() {
   // message held to the end is a schedule choice, not a stuck protocol.
   if (!script->EndsWithRun()) {
     result_.checks["liveness"] = "not-judged";
-  } else if (!AllDone() && result_.violations.empty()) {
-    CheckLiveness(result_);
+  } else if (adapter.Down() <= protocol_->MaxFailures()) {
+    const std::vector<std::string> unfinished = adapter.Unfinished();
+    if (!unfinished.empty()) {
+      std::string detail = absl::StrCat("after running the rest: ",
+                                        absl::StrJoin(unfinished, ", "));
+      for (int i = 0; i < replicas(); ++i) {
+        if (world_.IsCrashed(i) || hosts_[i]->inert()) continue;
+        for (const protocol::PendingCommand& p :
+             hosts_[i]->replica().Pending()) {
+          std::vector<std::string> deps;
+          for (const CommandId& d : p.waiting_on) deps.push_back(d.ToString());
+          absl::StrAppend(
+              &detail, "\n  r", i, ": ", p.id.ToString(), " ", p.phase,
+              deps.empty()
+                  ? ""
+                  : absl::StrCat(" waits on ", absl::StrJoin(deps, ",")));
+        }
+      }
+      AddViolation({"liveness", world_.Now(), -1, "end of script", detail});
+    }
+  }
+  // The script's client never retries, so one request carried by two
+  // committed non-Nop commands was duplicated by the protocol (ONCE).
+  absl::btree_map<RequestId, std::vector<CommandId>> carriers;
+  for (const auto& [id, record] : first_commit_) {
+    if (!record.command.nop) carriers[record.command.request].push_back(id);
+  }
+  for (const auto& [request, ids] : carriers) {
+    if (ids.size() < 2) continue;
+    std::vector<std::string> names;
+    for (const CommandId& id : ids) names.push_back(id.ToString());
+    AddViolation(
+        {"exactly-once", world_.Now(), -1, "end of script",
+         absl::StrCat("request c", request.client, "#", request.number,
+                      " was committed as ", absl::StrJoin(names, " and "),
+                      " although its client never retried")});
   }
   result_.trace_hash = world_.TraceHash();
   result_.events = world_.stats().events;
