@@ -152,12 +152,13 @@ uint64_t StringHash(std::string_view s) {
   return SplitMix(h ^ s.size());
 }
 
-// The visited set stores 128-bit fingerprints: two independent 64-bit
-// chains over the same words. With 64 bits, 10^8 states would collide with
-// probability about 3e-4 (birthday bound n^2 / 2^65); with 128 bits the
-// chance is below 1e-22, and what remains is the replicas' own 64-bit
+// A state's fingerprint: two independent 64-bit chains over the same words,
+// of which the visited set keeps 112 bits (VisitedSet). With 64 bits, 10^8
+// states would collide with probability about 3e-4 (birthday bound
+// n^2 / 2^65), and a collision silently prunes a subtree; with 112 bits the
+// chance is below 1e-17. What remains is the replicas' own 64-bit
 // StateHash, whose collisions need two distinct states of one replica (far
-// fewer than global states) to collide.
+// fewer than global states).
 struct StateKey {
   uint64_t a = 0;
   uint64_t b = 0;

@@ -30,7 +30,20 @@
 // opposite orders), exactly-once (no replica executes a command twice), no
 // failed EPSIM_CHECK inside a handler, no ported "panic/" branch.
 //
-// Visited states are kept as 128-bit fingerprints (see StateKey in the .cc).
+// Visited states are kept as 112-bit fingerprints (StateKey in the .cc).
+// The replicas' own StateHash() stands for their state, so two states are
+// merged when every replica hash, the in-flight multiset (by message
+// Fingerprint()), the pending timers, the crashed set, the budgets and the
+// checks' memory agree. No replica-id symmetry is used: commands are placed
+// at fixed replicas, ballots are ordered by owner id and the "pairs"
+// conflicts single out command 1, so permuting replicas does not map the
+// state space onto itself.
+//
+// The explorer's environment stands still: Now() is 0, Random() is 0, and
+// each handler's effects (sends, timers, commits, executions) are buffered
+// into the successor state. A replica's reaction to an input depends only
+// on the replica object and the input, so it is computed once per
+// (replica object, input) and shared by every state holding that object.
 #ifndef EPSIM_HARNESS_EXPLORE_H_
 #define EPSIM_HARNESS_EXPLORE_H_
 

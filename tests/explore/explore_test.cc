@@ -306,5 +306,23 @@ TEST(ExploreCommandTest, ReportsJsonAndRejectsBadFlags) {
       << bad.out;
 }
 
+TEST(ExploreCommandTest, WritesAViolatingScheduleThatReplays) {
+  // The ported Go quirk commits an Accept/Commit without its payload.
+  const std::string out = ::testing::TempDir() + "/explore_violation.json";
+  auto found = testing_util::RunEpsim(
+      "explore --protocol epaxos:quirks=go-accept-no-payload --commands 2 "
+      "--quiet --out " +
+      out);
+  EXPECT_EQ(found.exit_code, 1) << found.out;
+  EXPECT_NE(found.out.find("VIOLATION of agreement"), std::string::npos)
+      << found.out;
+  auto replayed = testing_util::RunEpsim("explore --replay " + out);
+  EXPECT_EQ(replayed.exit_code, 1) << replayed.out;
+  EXPECT_NE(replayed.out.find("VIOLATION of agreement"), std::string::npos)
+      << replayed.out;
+  EXPECT_EQ(replayed.out.find("the file recorded"), std::string::npos)
+      << replayed.out;
+}
+
 }  // namespace
 }  // namespace epsim::harness
