@@ -10,9 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "base/check.h"
 #include "base/strings.h"
+#include "checker/invariants.h"
 #include "checker/linearizability.h"
 #include "checker/witness.h"
 #include "protocol/common/command.h"
+#include "protocol/common/kv_store.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/replica.h"
 #include "scenarios/script.h"
@@ -267,7 +269,11 @@ class Run {
   sim::World world_;
   std::vector<std::unique_ptr<ReplicaHost>> hosts_;
   std::vector<std::unique_ptr<ClientNode>> clients_;
-  std::vector<std::unique_ptr<protocol::ProtocolCheck>> protocol_checks_;
+  // The safety checks of checker/invariants.h, the protocol's own included.
+  std::unique_ptr<checker::RunChecker> checks_;
+  // Each replica's key-value state rebuilt from the executions it reported,
+  // for the convergence check.
+  std::vector<protocol::KvStore> shadow_;
   sim::Duration client_timeout_ = 0;
   int clients_finished_ = 0;
 
@@ -432,6 +438,7 @@ Command Run::NextCommand(int client, int64_t number) {
 
 int64_t Run::OnClientCall(int client, const Command& command, int site) {
   const int64_t id = history_.Call(client, command, world_.Now());
+  checks_->OnSubmitted(command);
   RequestState& state = requests_[command.request];
   state.call = world_.Now();
   state.site = site;
@@ -464,74 +471,42 @@ void Run::AddViolation(Violation v) {
 }
 
 void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
-  const std::string where =
-      absl::StrCat("commit of ", record.id.ToString(), " at r", replica);
-  // Agreement: the same decision everywhere, and a replica never changes a
-  // decision it made.
+  checks_->OnCommitted(
+      replica, record,
+      {world_.Now(), replica,
+       absl::StrCat("commit of ", record.id.ToString(), " at r", replica)});
+  committed_at_[replica].try_emplace(record.id, record);
   auto [first, fresh] = first_commit_.try_emplace(record.id, record);
-  if (!fresh && !first->second.SameDecision(record)) {
-    AddViolation(
-        {"agreement", world_.Now(), replica, where,
-         absl::StrCat("r", replica, " committed ", record.ToString(), " but ",
-                      first->second.ToString(), " was committed before")});
+  if (!fresh) return;
+  if (record.command.nop) {
+    ++result_.nop;
+  } else if (record.path == "fast") {
+    ++result_.fast;
+  } else if (record.path == "slow") {
+    ++result_.slow;
+  } else {
+    ++result_.recovered;
   }
-  auto [mine, fresh_here] =
-      committed_at_[replica].try_emplace(record.id, record);
-  if (!fresh_here && !mine->second.SameDecision(record)) {
-    AddViolation(
-        {"stability", world_.Now(), replica, where,
-         absl::StrCat("r", replica, " re-committed ", record.ToString(),
-                      " over ", mine->second.ToString())});
-  }
-  if (fresh) {
-    if (record.command.nop) {
-      ++result_.nop;
-    } else if (record.path == "fast") {
-      ++result_.fast;
-    } else if (record.path == "slow") {
-      ++result_.slow;
-    } else {
-      ++result_.recovered;
-    }
-    if (!record.command.nop) {
-      auto req = requests_.find(record.command.request);
-      if (req == requests_.end()) {
-        AddViolation({"validity", world_.Now(), replica, where,
-                      absl::StrCat("committed ", record.ToString(),
-                                   " that no client submitted")});
-      } else if (!req->second.committed) {
-        req->second.committed = true;
-        ++result_.committed;
-      }
-    }
-    for (auto& check : protocol_checks_) {
-      if (auto broken = check->OnFirstCommit(record)) {
-        AddViolation({std::string(check->Name()), world_.Now(), replica, where,
-                      *broken});
-      }
-    }
+  if (record.command.nop) return;
+  auto req = requests_.find(record.command.request);
+  if (req != requests_.end() && !req->second.committed) {
+    req->second.committed = true;
+    ++result_.committed;
   }
 }
 
 void Run::OnExecuted(int replica, const protocol::ExecutionRecord& record) {
-  const std::string where =
-      absl::StrCat("execution of ", record.id.ToString(), " at r", replica);
-  if (!executed_at_[replica].insert(record.id).second) {
-    AddViolation({"exactly-once", world_.Now(), replica, where,
-                  absl::StrCat("r", replica, " executed ", record.id.ToString(),
-                               " twice")});
-  }
+  checks_->OnExecuted(
+      replica, record,
+      {world_.Now(), replica,
+       absl::StrCat("execution of ", record.id.ToString(), " at r", replica)});
+  executed_at_[replica].insert(record.id);
+  shadow_[replica].Apply(record.command);
   auto req = requests_.find(record.command.request);
   if (req == requests_.end()) return;
   RequestState& state = req->second;
   const uint64_t bit = uint64_t{1} << replica;
   if (!record.duplicate) {
-    if (state.executed_mask & bit) {
-      AddViolation({"exactly-once", world_.Now(), replica, where,
-                    absl::StrCat("request c", record.command.request.client,
-                                 "#", record.command.request.number,
-                                 " took effect twice at r", replica)});
-    }
     if (state.executed_mask == 0) ++result_.executed;
     effect_order_[replica].push_back(record.command.request);
     const bool was_complete = (state.executed_mask & live_mask_) == live_mask_;
@@ -628,14 +603,9 @@ absl::StatusOr<RunResult> Run::Execute() {
   result_.replay_command =
       absl::StrCat("epsim replay ", scenario_.file, " --seed ", seed_,
                    " --protocol ", protocol_->Name());
-  for (const char* check :
-       {"agreement", "stability", "validity", "exactly-once", "liveness"}) {
-    result_.checks[check] = "ok";
-  }
-  protocol_checks_ = protocol_->MakeChecks();
-  for (const auto& check : protocol_checks_) {
-    result_.checks[std::string(check->Name())] = "ok";
-  }
+  result_.checks["liveness"] = "ok";
+  checks_ = std::make_unique<checker::RunChecker>(protocol_->MakeChecks());
+  shadow_.resize(n);
   committed_at_.resize(n);
   executed_at_.resize(n);
   effect_order_.resize(n);
@@ -990,6 +960,43 @@ void Run::CheckLiveness(RunResult& result) {
 }
 
 void Run::FinishRun() {
+  // Convergence among the replicas still up, then every verdict and
+  // violation of checker/invariants.h into the result.
+  std::vector<checker::ReplicaFinalState> finals;
+  for (int i = 0; i < replicas(); ++i) {
+    if (world_.IsCrashed(i) || hosts_[i]->inert()) continue;
+    finals.push_back(
+        {i,
+         std::vector<CommandId>(executed_at_[i].begin(), executed_at_[i].end()),
+         shadow_[i].Digest()});
+  }
+  checks_->Finish(finals, {world_.Now(), -1, "end of run"});
+  for (const auto& [name, verdict] : checks_->verdicts()) {
+    if (verdict == checker::CheckVerdict::kNotRun) continue;
+    std::string& mine = result_.checks[name];
+    if (mine != "violation") mine = std::string(CheckVerdictName(verdict));
+  }
+  for (const checker::InvariantViolation& v : checks_->violations()) {
+    std::vector<std::string> ids;
+    for (const CommandId& id : v.commands) ids.push_back(id.ToString());
+    result_.violations.push_back(
+        {v.check,
+         v.where.replica < 0 && v.where.event == "end of run" ? -1
+                                                              : v.where.time,
+         v.where.replica, v.where.event,
+         ids.empty() ? v.detail
+                     : absl::StrCat(v.detail, " [commands ",
+                                    absl::StrJoin(ids, ", "), "]")});
+  }
+  // First broken first; end-of-run findings last.
+  std::stable_sort(result_.violations.begin(), result_.violations.end(),
+                   [](const Violation& a, const Violation& b) {
+                     const auto key = [](const Violation& v) {
+                       return v.time < 0 ? std::numeric_limits<int64_t>::max()
+                                         : v.time;
+                     };
+                     return key(a) < key(b);
+                   });
   result_.recoveries_started = result_.coverage["recovery/started"];
   result_.recoveries_finished = result_.coverage["recovery/decided"];
   if (options_.skip_linearizability) return;
