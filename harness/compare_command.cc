@@ -270,7 +270,8 @@ int CompareCommand(const Args& args) {
       "Runs each bug-corpus entry (scenarios/bugs/*.json) on several\n"
       "protocols and prints the matrix: entry, class, and per protocol the\n"
       "failing check or \"ok\" ('!' marks an outcome that differs from the\n"
-      "entry's \"expect\"). Exit 1 if any outcome differs, 2 on bad input.");
+      "entry's \"expect\"). Exit 1 if any outcome differs; 2 on bad input or\n"
+      "a script step that cannot be carried out (the matrix says \"error\").");
   flags.Rest("DIR|FILES", &inputs, "corpus folder(s) or scenario files");
   flags.String("protocols", &protocols_flag,
                "protocols to run, comma-separated (default: those each "
@@ -302,15 +303,19 @@ int CompareCommand(const Args& args) {
     rows.push_back(*std::move(row));
   }
   progress.Finish();
-  bool all_match = true;
+  bool all_match = true, any_error = false;
   for (const Row& row : rows) {
-    for (const Cell& c : row.cells) all_match = all_match && c.matches;
+    for (const Cell& c : row.cells) {
+      all_match = all_match && c.matches;
+      any_error = any_error || !c.error.empty();
+    }
   }
   if (json) {
     std::cout << MatrixJson(rows).dump(2) << "\n";
   } else {
     PrintMatrix(rows, std::cout);
   }
+  if (any_error) return kExitBadInput;  // a script that cannot be run
   return all_match ? kExitOk : kExitViolation;
 }
 
