@@ -41,24 +41,14 @@ using protocol::TimerId;
 protocol::Command ExploreConfig::CommandAt(int i) const {
   protocol::Command c;
   c.request = protocol::RequestId{i, 0};
-  c.op = protocol::OpType::kPut;
-  c.key = "x";
-  c.value = absl::StrCat("v", i);
-  switch (conflicts) {
-    case Conflicts::kAll:
-      break;
-    case Conflicts::kNone:
-      c.key = absl::StrCat("k", i);
-      break;
-    case Conflicts::kPairs:
-      // Gets do not conflict with each other, so "command 1 conflicts with
-      // every other, the others not with each other" is one put and gets.
-      if (i > 0) {
-        c.op = protocol::OpType::kGet;
-        c.value.clear();
-      }
-      break;
-  }
+  // kAll: every command writes "x". kNone: each its own key. kPairs: gets
+  // do not conflict with each other, so "command 1 conflicts with every
+  // other, the others not with each other" is one put and gets of "x".
+  c.key = absl::StrCat(conflicts == Conflicts::kNone ? "k" : "x",
+                       conflicts == Conflicts::kNone ? absl::StrCat(i) : "");
+  const bool get = conflicts == Conflicts::kPairs && i > 0;
+  c.op = get ? protocol::OpType::kGet : protocol::OpType::kPut;
+  if (!get) c.value = absl::StrCat("v", i);
   return c;
 }
 
