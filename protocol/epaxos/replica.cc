@@ -10,6 +10,8 @@ namespace epsim::protocol::epaxos {
 namespace {
 
 constexpr uint64_t kRecoveryTimerKind = 1;
+// The Go executor loop's next pass (it sleeps between passes).
+constexpr uint64_t kExecutorTickTag = uint64_t{2} << 60;
 constexpr uint64_t kCounterBits = 48;
 constexpr uint64_t kCounterMask = (uint64_t{1} << kCounterBits) - 1;
 
@@ -91,6 +93,7 @@ EpaxosReplica::EpaxosReplica(std::shared_ptr<const EpaxosOptions> options,
                              NodeId self, Env& env)
     : options_(std::move(options)), self_(self), env_(&env) {
   go_exec_.execed_upto.assign(options_->n, 0);
+  go_exec_.row_max.assign(options_->n, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -149,6 +152,11 @@ void EpaxosReplica::OnMessage(NodeId from, const Message& message) {
 // [GO executeCommands; II.6 trigger] commit timeout of one instance.
 void EpaxosReplica::OnTimer(TimerId timer, uint64_t tag) {
   if (inert_) return;
+  if (tag == kExecutorTickTag) {
+    go_exec_.tick_armed = false;
+    RunGoExecutor();
+    return;
+  }
   const std::optional<CommandId> id = RecoveryTimerInstance(tag);
   if (!id) return;
   if (auto t = timers_.find(*id); t != timers_.end()) {
@@ -212,6 +220,7 @@ void EpaxosReplica::Restart() {
   last_preaccept_.reset();
   go_exec_.root.reset();
   go_exec_.waiting_on.reset();
+  go_exec_.tick_armed = false;
   if (!options_->durable) {
     // ctl-amnesia: the restarted process is a fresh one.
     instances_.clear();
@@ -220,6 +229,7 @@ void EpaxosReplica::Restart() {
     kv_ = KvStore();
     executor_ = DependencyExecutor();
     go_exec_.execed_upto.assign(options_->n, 0);
+    go_exec_.row_max.assign(options_->n, 0);
     by_key_.clear();
     noops_.clear();
     with_payload_.clear();
@@ -281,6 +291,7 @@ uint64_t EpaxosReplica::StateHash() const {
   h.Add(kv_.Digest()).Add(executor_.Digest());
   for (uint64_t upto : go_exec_.execed_upto) h.Add(upto);
   h.Add(go_exec_.root ? 1 : 0).Add(go_exec_.root.value_or(CommandId{}));
+  h.Add(go_exec_.tick_armed ? 1 : 0);
   for (const auto& [id, on] : deferred_) h.Add(id).Add(on);
   for (const auto& [id, lead] : leads_) {
     h.Add(id)
@@ -1194,6 +1205,8 @@ void EpaxosReplica::Panic(std::string_view what) {
 // State helpers
 
 EpaxosReplica::Instance& EpaxosReplica::GetOrCreate(const CommandId& id) {
+  uint64_t& row_max = go_exec_.row_max[id.origin % options_->n];
+  row_max = std::max(row_max, id.counter);
   return instances_[id];
 }
 
@@ -1398,6 +1411,12 @@ void EpaxosReplica::RunGoExecutor() {
     first_row = static_cast<NodeId>(go_exec_.root->origin);
     first_index = go_exec_.root->counter + 1;
     go_exec_.root.reset();
+    // This pass resumes mid-scan; the rows before the root wait for the
+    // next pass, as in GO (quirk 4.15 needs the gap).
+    if (!go_exec_.tick_armed && first_row > 0) {
+      go_exec_.tick_armed = true;
+      env_->SetTimer(kMillisecond, kExecutorTickTag);
+    }
   }
   for (NodeId q = first_row; q < N() && !GoExecBlocked(); ++q) {
     uint64_t& upto = go_exec_.execed_upto[q];
@@ -1407,12 +1426,16 @@ void EpaxosReplica::RunGoExecutor() {
     for (;; ++i) {
       const CommandId id{static_cast<uint32_t>(q), i};
       auto it = instances_.find(id);
-      if (it == instances_.end()) break;
+      if (it == instances_.end() || it->second.status < Status::kCommitted) {
+        // [GO executeCommands] a hole below a known later instance of the
+        // row blocks the row; its commit timer recovers it.
+        if (go_exec_.row_max[q] > i) ArmTimer(id);
+        break;
+      }
       if (it->second.status == Status::kExecuted) {
         if (i == upto + 1) upto = i;
         continue;
       }
-      if (it->second.status < Status::kCommitted) break;
       if (!GoExecuteFrom(id)) {
         go_exec_.root = id;
         break;

@@ -128,8 +128,10 @@ class EpaxosReplica final : public Replica {
   };
   struct GoExecState {
     std::vector<uint64_t> execed_upto;  // per row; advanced by row scan only
+    std::vector<uint64_t> row_max;      // per row: highest instance known
     std::optional<CommandId> root;      // sticky DFS root while blocked
     std::optional<CommandId> waiting_on;
+    bool tick_armed = false;  // a next pass is scheduled
   };
 
   bool Q(Quirk q) const { return options_->Has(q); }
