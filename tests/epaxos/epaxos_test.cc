@@ -193,6 +193,75 @@ TEST(EpaxosRandom, NoFaultsKeepsAgreementAndOrderInEveryConfiguration) {
   }
 }
 
+// Faults: lost messages and commit timeouts fired at random replicas for
+// random pending (or blocking) instances, then a healing phase that
+// delivers everything and keeps timing out what is left. Every correct
+// configuration stays safe and commits and executes everything.
+TEST(EpaxosRandom, LossAndRecoveriesKeepSafetyAndLiveness) {
+  const std::vector<std::string> configs = {
+      "recovery=simple,ballots=split",
+      "recovery=optimized,ballots=split",
+      "recovery=optimized,ballots=single",
+      "recovery=optimized,ballots=split,thrifty=true",
+      "recovery=simple,ballots=split,thrifty=true",
+      "ballots=split,quirks=go-exec-nil-cmds",  // the Go executor
+  };
+  for (const std::string& config : configs) {
+    for (int n : {3, 5}) {
+      for (uint64_t seed = 1; seed <= 30; ++seed) {
+        SCOPED_TRACE(config + " n=" + std::to_string(n) +
+                     " seed=" + std::to_string(seed));
+        FakeCluster c("epaxos:" + config, n, seed);
+        auto timeout_something = [&c, n] {
+          std::vector<std::pair<NodeId, CommandId>> all;
+          for (NodeId at = 0; at < n; ++at) {
+            for (const PendingCommand& p : c.replica(at).Pending()) {
+              all.emplace_back(at, p.id);
+              for (const CommandId& w : p.waiting_on) all.emplace_back(at, w);
+            }
+          }
+          if (all.empty()) return false;
+          const auto& [at, id] = all[c.NextRandom(all.size())];
+          c.Timeout(at, id);
+          return true;
+        };
+        int submitted = 0;
+        for (int step = 0; step < 3000 && (submitted < 10 || !c.pool().empty());
+             ++step) {
+          const uint64_t r = c.NextRandom(100);
+          if (submitted < 10 && r < 15) {
+            ++submitted;
+            c.Submit(static_cast<NodeId>(c.NextRandom(n)),
+                     Put(c.NextRandom(2) ? "x" : "y", std::to_string(submitted),
+                         submitted, 1));
+          } else if (r < 20) {
+            timeout_something();
+          } else if (!c.pool().empty()) {
+            const size_t i = c.NextRandom(c.pool().size());
+            if (r < 23) {
+              c.pool().erase(c.pool().begin() + i);  // lost
+            } else {
+              c.DeliverIndex(i);
+            }
+          }
+        }
+        for (int round = 0; round < 300; ++round) {
+          c.DeliverAllRandomly();
+          c.FireExecutorTimers();
+          if (!timeout_something()) break;
+        }
+        EXPECT_THAT(c.AgreementViolations(), IsEmpty());
+        EXPECT_THAT(c.ExecutionOrderViolations(), IsEmpty());
+        for (NodeId i = 0; i < n; ++i) {
+          EXPECT_THAT(c.replica(i).Pending(), IsEmpty()) << "replica " << i;
+          EXPECT_EQ(c.executions(i).size(), c.executions(0).size());
+        }
+        EXPECT_THAT(c.unknown_branches(), IsEmpty());
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Recovery
 

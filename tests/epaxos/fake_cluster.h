@@ -95,6 +95,9 @@ class FakeCluster {
   void DeliverAllRandomly(bool duplicate = false, int max_steps = 1000000);
   // The commit timer of `id` at `at` expires.
   void Timeout(NodeId at, const CommandId& id);
+  // Fires every armed timer that is not a commit timer (the Go executor's
+  // next pass).
+  void FireExecutorTimers();
   void Crash(NodeId i) { crashed_.insert(i); }
   bool crashed(NodeId i) const { return crashed_.count(i) > 0; }
 
@@ -289,6 +292,18 @@ inline void FakeCluster::Timeout(NodeId at, const CommandId& id) {
   }
   timers_.erase(timer);
   replicas_[at]->OnTimer(timer, tag);
+}
+
+inline void FakeCluster::FireExecutorTimers() {
+  std::vector<std::pair<TimerId, Timer>> due;
+  for (const auto& [id, t] : timers_) {
+    if (!RecoveryTimerInstance(t.tag) && !crashed(t.node))
+      due.emplace_back(id, t);
+  }
+  for (const auto& [id, t] : due) {
+    timers_.erase(id);
+    replicas_[t.node]->OnTimer(id, t.tag);
+  }
 }
 
 inline std::optional<CommitRecord> FakeCluster::FirstCommit(
