@@ -4,23 +4,13 @@
 #include <utility>
 
 #include "base/check.h"
+#include "protocol/common/hash.h"
 
 namespace epsim::protocol {
 namespace {
 
-uint64_t SplitMix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 uint64_t DepsDigest(const std::vector<CommandId>& deps, bool nop) {
-  uint64_t h = SplitMix(nop ? 0x6e6f70 : 0x636d64);
-  for (const CommandId& d : deps) {
-    h = SplitMix(h ^ SplitMix(d.origin) ^ (d.counter * 0x9e3779b97f4a7c15ULL));
-  }
-  return h;
+  return StableHasher().Add(uint64_t{nop}).Add(deps).value();
 }
 
 }  // namespace
@@ -284,12 +274,13 @@ uint64_t DependencyExecutor::Digest() const {
   uint64_t sum = 0;
   for (const Node& node : nodes_) {
     if (!node.committed) continue;
-    uint64_t h = SplitMix(node.id.origin);
-    h = SplitMix(h ^ node.id.counter);
-    h = SplitMix(h ^ (uint64_t{node.nop} | uint64_t{node.done} << 1));
-    sum += h;  // commutative: independent of insertion order
+    // Summed: independent of insertion order.
+    sum += StableHasher()
+               .Add(node.id)
+               .Add(uint64_t{node.nop} | uint64_t{node.done} << 1)
+               .value();
   }
-  return SplitMix(sum ^ static_cast<uint64_t>(committed_count_));
+  return StableHasher().Add(sum).Add(committed_count_).value();
 }
 
 }  // namespace epsim::protocol

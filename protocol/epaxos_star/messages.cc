@@ -51,14 +51,20 @@ std::string PayloadString(const Payload& p) {
 DepSet DepSet::FromSorted(std::vector<CommandId> sorted) {
   DepSet d;
   if (!sorted.empty()) {
-    d.ids_ = std::make_shared<const std::vector<CommandId>>(std::move(sorted));
+    const uint64_t digest = StableHasher().Add(sorted).value();
+    d.rep_ = std::make_shared<const Rep>(Rep{std::move(sorted), digest});
   }
   return d;
 }
 
 const std::vector<CommandId>& DepSet::ids() const {
   static const std::vector<CommandId>* empty = new std::vector<CommandId>;
-  return ids_ == nullptr ? *empty : *ids_;
+  return rep_ == nullptr ? *empty : rep_->ids;
+}
+
+uint64_t DepSet::digest() const {
+  static const uint64_t empty = StableHasher().Add(ids()).value();
+  return rep_ == nullptr ? empty : rep_->digest;
 }
 
 std::string DepSet::ToString() const {
@@ -79,46 +85,9 @@ std::vector<CommandId> UnionSorted(const std::vector<CommandId>& a,
   return out;
 }
 
-uint64_t Mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-Hasher& Hasher::Add(uint64_t v) {
-  h_ = Mix64(h_ ^ Mix64(v));
-  return *this;
-}
-
-Hasher& Hasher::Add(std::string_view s) {
-  uint64_t fnv = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    fnv ^= c;
-    fnv *= 1099511628211ULL;
-  }
-  return Add(fnv).Add(s.size());
-}
-
 Hasher& Hasher::Add(const Payload& p) {
   if (p == nullptr) return Add(uint64_t{0xb07});
-  const Command& c = *p;
-  if (c.nop) return Add(uint64_t{0x40b});
-  Add(uint64_t{1}).Add(static_cast<uint64_t>(c.request.client));
-  Add(static_cast<uint64_t>(c.request.number));
-  Add(static_cast<uint64_t>(c.op)).Add(c.key).Add(c.value);
-  if (c.expected) {
-    Add(uint64_t{1}).Add(*c.expected);
-  } else {
-    Add(uint64_t{0});
-  }
-  return *this;
-}
-
-Hasher& Hasher::Add(const DepSet& d) {
-  Add(d.size());
-  for (const CommandId& id : d.ids()) Add(id);
-  return *this;
+  return Add(*p);
 }
 
 std::string_view StarMessage::Type() const {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "protocol/common/command.h"
+#include "protocol/common/hash.h"
 #include "protocol/common/message.h"
 #include "protocol/common/types.h"
 
@@ -34,7 +35,10 @@ inline bool IsNop(const Payload& p) { return p != nullptr && p->nop; }
 const Payload& NopPayload();
 std::string PayloadString(const Payload& p);
 
-// An immutable sorted set of command ids, shared between copies.
+// An immutable sorted set of command ids, shared between copies. Its
+// stable digest is computed once, when it is built: exact dependency sets
+// grow with a key's history, and every message fingerprint (one per traced
+// event) and state hash reads it.
 class DepSet {
  public:
   DepSet() = default;
@@ -42,40 +46,48 @@ class DepSet {
   static DepSet FromSorted(std::vector<CommandId> sorted);
 
   const std::vector<CommandId>& ids() const;
-  size_t size() const { return ids_ == nullptr ? 0 : ids_->size(); }
+  size_t size() const { return rep_ == nullptr ? 0 : rep_->ids.size(); }
+  // StableHasher().Add(ids()).value().
+  uint64_t digest() const;
   bool empty() const { return size() == 0; }
   bool Contains(const CommandId& id) const {
     const std::vector<CommandId>& v = ids();
     return std::binary_search(v.begin(), v.end(), id);
   }
   friend bool operator==(const DepSet& a, const DepSet& b) {
-    return a.ids_ == b.ids_ || a.ids() == b.ids();
+    return a.rep_ == b.rep_ || (a.digest() == b.digest() && a.ids() == b.ids());
   }
   std::string ToString() const;
 
  private:
-  std::shared_ptr<const std::vector<CommandId>> ids_;
+  struct Rep {
+    std::vector<CommandId> ids;
+    uint64_t digest = 0;
+  };
+  std::shared_ptr<const Rep> rep_;  // null: empty
 };
 
 // Sorted union of two sorted id vectors.
 std::vector<CommandId> UnionSorted(const std::vector<CommandId>& a,
                                    const std::vector<CommandId>& b);
 
-// A stable 64-bit digest (same value on every platform): message
-// fingerprints and replica state hashes.
+// The shared StableHasher (protocol/common/hash.h) plus this protocol's
+// value types: message fingerprints and replica state hashes.
 class Hasher {
  public:
-  Hasher& Add(uint64_t v);
-  Hasher& Add(std::string_view s);
-  Hasher& Add(const CommandId& id) { return Add(id.origin).Add(id.counter); }
+  template <typename T>
+  Hasher& Add(const T& v) {
+    base_.Add(v);
+    return *this;
+  }
+  Hasher& Add(bool v) { return Add(uint64_t{v}); }
   Hasher& Add(const Payload& p);
-  Hasher& Add(const DepSet& d);
-  uint64_t value() const { return h_; }
+  Hasher& Add(const DepSet& d) { return Add(d.digest()); }
+  uint64_t value() const { return base_.value(); }
 
  private:
-  uint64_t h_ = 0x243f6a8885a308d3ULL;
+  StableHasher base_;
 };
-uint64_t Mix64(uint64_t x);
 
 enum class MsgKind : uint8_t {
   kPreAccept,

@@ -78,6 +78,8 @@ std::vector<std::string> StarCoverageBranches() {
       "buffer/released",
       "hint/sent",
       "hint/received",
+      "recovery/started",
+      "recovery/decided",
   };
 }
 
@@ -669,6 +671,11 @@ std::optional<Ballot> StarReplica::RecoveryBallot(const CommandId& id) const {
   return it->second.ballot;
 }
 
+void StarReplica::CoverDecision(std::string_view branch) {
+  env_->Cover(branch);
+  env_->Cover("recovery/decided");  // the run summary's count
+}
+
 void StarReplica::FinishAttempt(const CommandId& id, RecoveryAttempt& attempt) {
   for (const CommandId& other : attempt.invalidating) {
     auto w = waiting_on_.find(other);
@@ -698,6 +705,7 @@ void StarReplica::Recover(const CommandId& id, std::optional<Ballot> ballot) {
   attempts_[id] = std::move(fresh);
   ++timers_[id].attempts;
   env_->Cover("recover/start");
+  env_->Cover("recovery/started");  // the run summary's count
   Trace(absl::StrCat("recover ", id.ToString(), " at ballot ", b));
   Broadcast(NewMessage(MsgKind::kRecover, id, b));
   ArmRecoveryTimer(id, true);  // T3
@@ -746,7 +754,7 @@ void StarReplica::DecideRecovery(const CommandId& id,
   // [P L54] a committed vote among the highest wins.
   for (const auto& [q, r] : attempt.replies) {
     if (r.abal == b_max && r.phase == Phase::kCommitted) {
-      env_->Cover("recover/committed");
+      CoverDecision("recover/committed");
       attempt.stage = Stage::kDone;
       SendCommit(id, b, r.cmd, r.dep, CommitPath::kRecovery);
       return;
@@ -755,7 +763,7 @@ void StarReplica::DecideRecovery(const CommandId& id,
   // [P L55] an accepted vote among the highest wins.
   for (const auto& [q, r] : attempt.replies) {
     if (r.abal == b_max && r.phase == Phase::kAccepted) {
-      env_->Cover("recover/accepted");
+      CoverDecision("recover/accepted");
       attempt.stage = Stage::kDone;
       SendAccept(id, b, r.cmd, r.dep);
       return;
@@ -765,7 +773,7 @@ void StarReplica::DecideRecovery(const CommandId& id,
   const NodeId coordinator = static_cast<NodeId>(id.origin);
   if (attempt.quorum.contains(coordinator)) {
     // [P L56] the coordinator joined b: it can no longer fast-commit.
-    env_->Cover("recover/coord-in-Q-nop");
+    CoverDecision("recover/coord-in-Q-nop");
     attempt.stage = Stage::kDone;
     SendAccept(id, b, NopPayload(), DepSet());
     return;
@@ -805,7 +813,7 @@ void StarReplica::DecideRecovery(const CommandId& id,
     return;
   }
   // [P L80] too few witnesses: no fast commit happened.
-  env_->Cover("recover/rmax-too-small-nop");
+  CoverDecision("recover/rmax-too-small-nop");
   attempt.stage = Stage::kDone;
   SendAccept(id, b, NopPayload(), DepSet());
 }
@@ -876,7 +884,7 @@ void StarReplica::HandleValidateOK(NodeId from, const StarMessage& m) {
     all.insert(i.begin(), i.end());
   if (all.empty()) {
     // [P L63-64] nothing could contradict a fast commit: keep the payload.
-    env_->Cover("validate/empty-I-accept");
+    CoverDecision("validate/empty-I-accept");
     attempt->stage = Stage::kDone;
     SendAccept(m.id, b, attempt->cmd, attempt->dep);
     return;
@@ -890,7 +898,7 @@ void StarReplica::HandleValidateOK(NodeId from, const StarMessage& m) {
   }
   if (committed_conflict) {
     // [P L65-66] a committed conflicting command does not see id.
-    env_->Cover("validate/committed-conflict-nop");
+    CoverDecision("validate/committed-conflict-nop");
     attempt->stage = Stage::kDone;
     SendAccept(m.id, b, NopPayload(), DepSet());
     return;
@@ -898,7 +906,7 @@ void StarReplica::HandleValidateOK(NodeId from, const StarMessage& m) {
   const int tight = static_cast<int>(attempt->quorum.size()) - options_->e;
   if (attempt->r_max == tight && coordinator_outside) {
     // [P L65-66] tight R_max: a fast quorum would need initCoord(id').
-    env_->Cover("validate/tight-rmax-nop");
+    CoverDecision("validate/tight-rmax-nop");
     attempt->stage = Stage::kDone;
     SendAccept(m.id, b, NopPayload(), DepSet());
     return;
@@ -948,7 +956,7 @@ void StarReplica::EvaluateWait(const CommandId& id) {
     }
   }
   if (late_committed != nullptr) {
-    env_->Cover("wait/W4-committed");
+    CoverDecision("wait/W4-committed");
     const RecoverReply r = *late_committed;
     FinishAttempt(id, *attempt);
     SendCommit(id, b, r.cmd, r.dep, CommitPath::kRecovery);
@@ -967,26 +975,26 @@ void StarReplica::EvaluateWait(const CommandId& id) {
     }
   }
   if (all_settled) {
-    env_->Cover("wait/W2");
+    CoverDecision("wait/W2");
     FinishAttempt(id, *attempt);
     SendAccept(id, b, attempt->cmd, attempt->dep);
     return;
   }
   if (contradicts) {
-    env_->Cover("wait/W1");
+    CoverDecision("wait/W1");
     FinishAttempt(id, *attempt);
     SendAccept(id, b, NopPayload(), DepSet());
     return;
   }
   if (late_accepted != nullptr) {
-    env_->Cover("wait/W4-accepted");
+    CoverDecision("wait/W4-accepted");
     const RecoverReply r = *late_accepted;
     FinishAttempt(id, *attempt);
     SendAccept(id, b, r.cmd, r.dep);
     return;
   }
   if (late_coordinator) {
-    env_->Cover("wait/W4-coord-nop");
+    CoverDecision("wait/W4-coord-nop");
     FinishAttempt(id, *attempt);
     SendAccept(id, b, NopPayload(), DepSet());
     return;
@@ -997,7 +1005,7 @@ void StarReplica::EvaluateWait(const CommandId& id) {
     auto seen = waiting_seen_.find(other);
     if (seen != waiting_seen_.end() &&
         seen->second > options_->WaitingThreshold()) {
-      env_->Cover("wait/W3");
+      CoverDecision("wait/W3");
       FinishAttempt(id, *attempt);
       SendAccept(id, b, NopPayload(), DepSet());
       return;

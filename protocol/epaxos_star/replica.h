@@ -181,6 +181,8 @@ class StarReplica final : public Replica {
   void HandleWaiting(const StarMessage& m);
   void HandleBallotHint(const StarMessage& m);
   void FinishAttempt(const CommandId& id, RecoveryAttempt& attempt);
+  // An attempt decided (R3/R5/R6 sends its Accept or Commit) by `branch`.
+  void CoverDecision(std::string_view branch);
   void SendHint(NodeId to, const CommandId& id, Ballot bal);
   RecoveryAttempt* LiveAttempt(const CommandId& id);
 

@@ -269,7 +269,7 @@ class Cluster {
   friend class FakeEnv;
   uint64_t NextRandom() {
     rng_ += 0x9e3779b97f4a7c15ULL;
-    return Mix64(rng_);
+    return SplitMix64(rng_);
   }
   void OnCommit(NodeId at, const CommitRecord& r) {
     commits_[at].push_back(r);

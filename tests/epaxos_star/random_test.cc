@@ -30,7 +30,7 @@ class Rng {
   explicit Rng(uint64_t seed) : state_(seed * 0x9e3779b97f4a7c15ULL + 7) {}
   uint64_t Next(uint64_t bound) {
     state_ += 0x9e3779b97f4a7c15ULL;
-    return Mix64(state_) % bound;
+    return SplitMix64(state_) % bound;
   }
   bool Chance(double p) { return Next(1000000) < p * 1000000; }
 

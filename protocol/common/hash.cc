@@ -1,0 +1,34 @@
+#include "protocol/common/hash.h"
+
+namespace epsim::protocol {
+
+StableHasher& StableHasher::Add(std::string_view s) {
+  uint64_t fnv = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    fnv ^= c;
+    fnv *= 1099511628211ULL;
+  }
+  return Add(fnv).Add(uint64_t{s.size()});
+}
+
+StableHasher& StableHasher::Add(const Command& c) {
+  if (c.nop) return Add(uint64_t{0x40b});
+  Add(uint64_t{1}).Add(static_cast<uint64_t>(c.request.client));
+  Add(static_cast<uint64_t>(c.request.number));
+  Add(static_cast<uint64_t>(c.op)).Add(c.key).Add(c.value);
+  if (c.expected) return Add(uint64_t{1}).Add(*c.expected);
+  return Add(uint64_t{0});
+}
+
+StableHasher& StableHasher::Add(const std::optional<Command>& c) {
+  if (!c) return Add(uint64_t{0xb07});
+  return Add(*c);
+}
+
+StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
+  Add(uint64_t{ids.size()});
+  for (const CommandId& id : ids) Add(id);
+  return *this;
+}
+
+}  // namespace epsim::protocol

@@ -1,0 +1,55 @@
+// A stable 64-bit digest: the same value on every platform, compiler and
+// run (unlike absl::Hash, which is seeded per process). For message
+// fingerprints, replica state hashes and the executor's decision digests,
+// which feed trace hashes and the explorer's visited set.
+#ifndef EPSIM_PROTOCOL_COMMON_HASH_H_
+#define EPSIM_PROTOCOL_COMMON_HASH_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "protocol/common/command.h"
+#include "protocol/common/types.h"
+
+namespace epsim::protocol {
+
+// The SplitMix64 finalizer: a bijection that spreads every input bit.
+inline uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Order-sensitive: Add(a).Add(b) differs from Add(b).Add(a). For an
+// order-independent digest of a hash map, sum per-entry values.
+class StableHasher {
+ public:
+  static constexpr uint64_t kDefaultSeed = 0x243f6a8885a308d3ULL;
+  explicit StableHasher(uint64_t seed = kDefaultSeed) : h_(seed) {}
+
+  StableHasher& Add(uint64_t v) {
+    h_ = SplitMix64(h_ ^ SplitMix64(v));
+    return *this;
+  }
+  // FNV-1a of the bytes, then the length.
+  StableHasher& Add(std::string_view s);
+  StableHasher& Add(const CommandId& id) {
+    return Add(uint64_t{id.origin}).Add(id.counter);
+  }
+  StableHasher& Add(const Command& c);
+  StableHasher& Add(const std::optional<Command>& c);
+  // Size, then the ids in order.
+  StableHasher& Add(const std::vector<CommandId>& ids);
+
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_;
+};
+
+}  // namespace epsim::protocol
+
+#endif  // EPSIM_PROTOCOL_COMMON_HASH_H_
