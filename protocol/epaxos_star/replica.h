@@ -90,6 +90,12 @@ class StarReplica final : public Replica {
   // Ballot of this process's recovery attempt of `id`, if one is live.
   std::optional<Ballot> RecoveryBallot(const CommandId& id) const;
   NodeId self() const { return self_; }
+  // C1/C2's conflict set { id' != exclude | cmd[id'] ⋈ c } as the indexes
+  // compute it (tests compare it with the literal scan of every id).
+  std::vector<CommandId> ConflictsOf(const Command& c,
+                                     const CommandId& exclude) const {
+    return LocalConflicts(c, exclude);
+  }
 
  private:
   // --- volatile bookkeeping (I.4) ---
