@@ -60,6 +60,8 @@ std::vector<std::string> EpaxosCoverageBranches() {
       "nop-commit",
       "repropose",
       "recovery/start",
+      "recovery/started",
+      "recovery/decided",
       "recovery/nack",
       "prepare/committed",
       "prepare/accepted",
@@ -703,6 +705,7 @@ void EpaxosReplica::BeginRecovery(const CommandId& id,
   lead.ballot = ballot;
   lead.phase = Phase::kPrepare;
   env_->Cover("recovery/start");
+  env_->Cover("recovery/started");  // the run summary's count
   TraceInstance(id, absl::StrCat("recovery at ", BallotString(ballot)));
   EpaxosMessage m;
   m.kind = MsgKind::kPrepare;
@@ -774,6 +777,7 @@ void EpaxosReplica::HandlePrepareReply(NodeId from, const EpaxosMessage& m) {
   if (m.status >= Status::kCommitted && !Q(Quirk::kSwiftLocalVbalWins)) {
     // [II.6 P1; GO] a committed reply decides at once.
     env_->Cover("prepare/committed");
+    env_->Cover("recovery/decided");  // the run summary's count
     const Ballot ballot = lead.ballot;
     BroadcastCommit(m.id, m.cmd, m.seq, m.deps, ballot, "recovery");
     CommitLocally(m.id, m.cmd, m.seq, m.deps, ballot, "recovery",
@@ -814,6 +818,7 @@ void EpaxosReplica::DecidePrepare(const CommandId& id) {
   for (const PrepareVote* v : q) {
     if (v->status >= Status::kCommitted) {
       env_->Cover("prepare/committed");
+      env_->Cover("recovery/decided");  // the run summary's count
       const Ballot ballot = lead.ballot;
       const PrepareVote chosen = *v;
       BroadcastCommit(id, chosen.cmd, chosen.seq, chosen.deps, ballot,
@@ -837,6 +842,7 @@ void EpaxosReplica::DecidePrepare(const CommandId& id) {
   }
   if (best != nullptr) {
     env_->Cover("prepare/accepted");
+    env_->Cover("recovery/decided");  // the run summary's count
     const PrepareVote chosen = *best;
     StartAccept(id, chosen.cmd, chosen.seq, chosen.deps, lead.ballot);
     return;
@@ -876,12 +882,14 @@ void EpaxosReplica::DecidePrepare(const CommandId& id) {
   if (!owner_preaccepted && largest != nullptr) {
     if (largest->count >= F()) {  // |Q| - 1 = F = floor(N/2)
       env_->Cover("prepare/preaccepted-accept");
+      env_->Cover("recovery/decided");  // the run summary's count
       const PrepareVote chosen = *largest->first;
       StartAccept(id, chosen.cmd, chosen.seq, chosen.deps, lead.ballot);
       return;
     }
     if (options_->Optimized() && largest->count >= (F() + 1) / 2) {
       env_->Cover("prepare/trypreaccept");
+      env_->Cover("recovery/decided");  // the run summary's count
       const PrepareVote chosen = *largest->first;
       StartTryPreAccept(id, chosen);
       return;
@@ -897,12 +905,14 @@ void EpaxosReplica::DecidePrepare(const CommandId& id) {
   }
   if (pre != nullptr) {
     env_->Cover("prepare/phase1");
+    env_->Cover("recovery/decided");  // the run summary's count
     const std::optional<Command> cmd = pre->cmd;
     RecoveryPhase1(id, cmd);
     return;
   }
   // P4: nobody in Q saw the command.
   env_->Cover("prepare/noop");
+  env_->Cover("recovery/decided");  // the run summary's count
   RecoveryNoop(id);
 }
 
@@ -959,19 +969,23 @@ void EpaxosReplica::DecidePrepareGo(const CommandId& id) {
     env_->Cover(candidate->status == Status::kAccepted
                     ? "prepare/accepted"
                     : "prepare/preaccepted-accept");
+    env_->Cover("recovery/decided");  // the run summary's count
     const PrepareVote chosen = *candidate;
     StartAccept(id, chosen.cmd, chosen.seq, chosen.deps, lead.ballot);
   } else if (candidate != nullptr && !leader_responded &&
              count >= (half + 1) / 2) {
     env_->Cover("prepare/trypreaccept");
+    env_->Cover("recovery/decided");  // the run summary's count
     const PrepareVote chosen = *candidate;
     StartTryPreAccept(id, chosen);
   } else if (candidate != nullptr) {
     env_->Cover("prepare/phase1");
+    env_->Cover("recovery/decided");  // the run summary's count
     const std::optional<Command> cmd = candidate->cmd;
     RecoveryPhase1(id, cmd);
   } else {
     env_->Cover("prepare/noop");
+    env_->Cover("recovery/decided");  // the run summary's count
     RecoveryNoop(id);
   }
 }
