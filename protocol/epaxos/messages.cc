@@ -5,16 +5,6 @@
 #include "base/strings.h"
 
 namespace epsim::protocol::epaxos {
-namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 std::string_view StatusName(Status status) {
   switch (status) {
@@ -135,55 +125,6 @@ uint64_t EpaxosMessage::Fingerprint() const {
       .Add(conflict.value_or(CommandId{}))
       .Add(path);
   return h.value();
-}
-
-StableHasher& StableHasher::Add(uint64_t v) {
-  h_ = Mix(h_ ^ Mix(v));
-  return *this;
-}
-
-StableHasher& StableHasher::Add(std::string_view s) {
-  Add(s.size());
-  uint64_t word = 0;
-  int filled = 0;
-  for (unsigned char c : s) {
-    word = (word << 8) | c;
-    if (++filled == 8) {
-      Add(word);
-      word = 0;
-      filled = 0;
-    }
-  }
-  if (filled > 0) Add(word);
-  return *this;
-}
-
-StableHasher& StableHasher::Add(const CommandId& id) {
-  return Add(id.origin).Add(id.counter);
-}
-
-StableHasher& StableHasher::Add(const protocol::Command& c) {
-  Add(c.nop ? 1 : 0)
-      .Add(static_cast<uint64_t>(c.request.client))
-      .Add(static_cast<uint64_t>(c.request.number))
-      .Add(static_cast<uint64_t>(c.op))
-      .Add(c.key)
-      .Add(c.value)
-      .Add(c.expected ? 1 : 0);
-  if (c.expected) Add(*c.expected);
-  return *this;
-}
-
-StableHasher& StableHasher::Add(const std::optional<protocol::Command>& c) {
-  Add(c ? 1 : 0);
-  if (c) Add(*c);
-  return *this;
-}
-
-StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
-  Add(ids.size());
-  for (const CommandId& id : ids) Add(id);
-  return *this;
 }
 
 }  // namespace epsim::protocol::epaxos

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "protocol/common/command.h"
+#include "protocol/common/hash.h"
 #include "protocol/common/message.h"
 #include "protocol/common/types.h"
 
@@ -78,21 +79,8 @@ class EpaxosMessage final : public Message {
   uint64_t Fingerprint() const override;
 };
 
-// A stable 64-bit digest builder (same value on every platform), for
-// message fingerprints and replica state hashes.
-class StableHasher {
- public:
-  StableHasher& Add(uint64_t v);
-  StableHasher& Add(std::string_view s);
-  StableHasher& Add(const CommandId& id);
-  StableHasher& Add(const protocol::Command& c);
-  StableHasher& Add(const std::optional<protocol::Command>& c);
-  StableHasher& Add(const std::vector<CommandId>& ids);
-  uint64_t value() const { return h_; }
-
- private:
-  uint64_t h_ = 0x6a09e667f3bcc908ULL;
-};
+// Message fingerprints and replica state hashes (protocol/common/hash.h).
+using StableHasher = ::epsim::protocol::StableHasher;
 
 std::string DepsString(const std::vector<CommandId>& deps);
 std::string PayloadString(const std::optional<protocol::Command>& cmd);
