@@ -64,9 +64,8 @@ void DependencyExecutor::Commit(const CommandId& id,
   for (const CommandId& dep : deps) {
     EPSIM_CHECK(dep != id) << "command " << id.ToString()
                            << " depends on itself";
-    auto found = index_of_.find(dep);
-    if (found != index_of_.end() && nodes_[found->second].done) continue;
-    dep_nodes.push_back(NodeFor(dep));  // may grow nodes_
+    const uint32_t node = NodeFor(dep);  // one lookup; may grow nodes_
+    if (!nodes_[node].done) dep_nodes.push_back(node);
   }
   uint32_t missing = 0;
   for (uint32_t dep : dep_nodes) {
