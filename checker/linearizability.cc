@@ -148,8 +148,9 @@ enum class Outcome { kLinearizable, kViolation, kAbandoned };
 struct SearchResult {
   Outcome outcome = Outcome::kLinearizable;
   std::vector<size_t> longest;  // positions in `ops`, linearization order
-  // Latest return the search ever stopped at. Operations called after it
-  // were never tried, so they play no part in a violation.
+  // Latest call the search ever looked at. Operations called after it were
+  // never looked at, so dropping them leaves the search (and its failure)
+  // unchanged.
   int64_t frontier = std::numeric_limits<int64_t>::min();
   int64_t steps = 0;
 };
@@ -211,6 +212,18 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
   };
   ConfigCache cache(bits.size());
 
+  // A read-only operation (a get, a cas that failed) leaves the state as it
+  // was. If one is legal in the current configuration C, linearizing it now
+  // loses nothing: any linearization from C can be rearranged to start with
+  // it (nothing unlinearized precedes it, and the state it leaves is the one
+  // it found). So (1) legal read-only operations are taken first, without
+  // trying alternatives, and (2) when the configuration after one fails, so
+  // does C: backtracking goes on past it.
+  auto read_only = [&](int call) {
+    const RegisterOp& op = ops[call];
+    return !op.pending && (op.kind == OpType::kGet ||
+                           (op.kind == OpType::kCas && !op.swapped));
+  };
   struct Choice {
     int call;
     int32_t state_before;
@@ -219,6 +232,40 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
   stack.reserve(n);
   size_t synced = 0;  // stack[0..synced) equals result.longest[0..synced)
   int32_t state = initial;
+
+  // Linearizes `call` (legal, configuration new). Returns true when every
+  // returned operation is placed.
+  auto push = [&](int call, int32_t after) {
+    stack.push_back({call, state});
+    state = after;
+    lift(call);
+    if (!ops[call].pending && --remaining == 0) return true;
+    if (stack.size() > result.longest.size()) {
+      result.longest.resize(stack.size());
+      for (size_t i = synced; i < stack.size(); ++i) {
+        result.longest[i] = stack[i].call;
+      }
+      synced = stack.size();
+    }
+    return false;
+  };
+  // The current configuration failed: undo choices until one that may have
+  // alternatives. Returns the entry to continue from, or -1 if none is left.
+  auto backtrack = [&]() {
+    while (!stack.empty()) {
+      const Choice choice = stack.back();
+      stack.pop_back();
+      synced = std::min(synced, stack.size());
+      state = choice.state_before;
+      flip(choice.call);
+      if (!ops[choice.call].pending) ++remaining;
+      unlift(choice.call);
+      if (!read_only(choice.call)) return next[choice.call];
+    }
+    return -1;
+  };
+
+  bool fresh = true;  // a configuration not yet scanned for read-only ops
   int e = next[head];
   while (true) {
     if ((++result.steps & 4095) == 0 &&
@@ -226,45 +273,61 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
       result.outcome = Outcome::kAbandoned;
       return result;
     }
-    EPSIM_CHECK(e != -1) << "linearizability search ran off the event list";
-    if (e < static_cast<int>(n)) {  // a call: try to linearize it here
-      const int32_t after = Step(state, ops[e], values);
-      if (after != kImpossible) {
-        flip(e);
-        if (cache.Insert(bits, bits_hash, after)) {
-          stack.push_back({e, state});
-          state = after;
-          lift(e);
-          if (!ops[e].pending && --remaining == 0) return result;
-          if (stack.size() > result.longest.size()) {
-            result.longest.resize(stack.size());
-            for (size_t i = synced; i < stack.size(); ++i) {
-              result.longest[i] = stack[i].call;
-            }
-            synced = stack.size();
-          }
+    if (fresh) {
+      fresh = false;
+      int found = -1;
+      for (int x = next[head]; x != -1 && x < static_cast<int>(n);
+           x = next[x]) {
+        result.frontier = std::max(result.frontier, ops[x].call);
+        if (read_only(x) && Step(state, ops[x], values) == state) {
+          found = x;
+          break;
+        }
+      }
+      if (found != -1) {
+        flip(found);
+        if (cache.Insert(bits, bits_hash, state)) {
+          if (push(found, state)) return result;
+          fresh = true;
           e = next[head];
           continue;
         }
-        flip(e);
+        // Seen before, so it failed, and with it this configuration.
+        flip(found);
+        e = backtrack();
+        if (e == -1) {
+          result.outcome = Outcome::kViolation;
+          return result;
+        }
+        continue;
+      }
+      e = next[head];
+    }
+    EPSIM_CHECK(e != -1) << "linearizability search ran off the event list";
+    if (e < static_cast<int>(n)) {  // a call: try to linearize it here
+      result.frontier = std::max(result.frontier, ops[e].call);
+      // Legal read-only operations were taken by the scan above.
+      if (!read_only(e)) {
+        const int32_t after = Step(state, ops[e], values);
+        if (after != kImpossible) {
+          flip(e);
+          if (cache.Insert(bits, bits_hash, after)) {
+            if (push(e, after)) return result;
+            fresh = true;
+            continue;
+          }
+          flip(e);
+        }
       }
       e = next[e];
       continue;
     }
-    // The return of an operation not linearized: undo the last choice.
-    result.frontier = std::max(result.frontier, ops[e - n].ret);
-    if (stack.empty()) {
+    // The return of an operation not linearized: this configuration fails.
+    e = backtrack();
+    if (e == -1) {
       result.outcome = Outcome::kViolation;
       return result;
     }
-    const Choice choice = stack.back();
-    stack.pop_back();
-    synced = std::min(synced, stack.size());
-    state = choice.state_before;
-    flip(choice.call);
-    if (!ops[choice.call].pending) ++remaining;
-    unlift(choice.call);
-    e = next[choice.call];
   }
 }
 
