@@ -419,11 +419,19 @@ int DrawProtocol(sim::Rng rng, int n, sim::Duration rtt, bool timers,
     if (auto it = o.find("f"); it != o.end()) f = std::atoi(it->second.c_str());
     // Short timers: recoveries start while the coordinator is still
     // working, and several processes recover the same command at once.
-    set_timer("commit_timeout", rtt / 2, 3 * rtt);
-    set_timer("recovery_timeout", rtt / 2, 3 * rtt);
+    set_timer("commit_timeout", rtt, 3 * rtt);
+    set_timer("recovery_timeout", 3 * rtt / 2, 4 * rtt);
     set_timer("fast_timeout", rtt / 10, rtt);
   } else if (spec.name == "epaxos") {
-    set_timer("timeout_us", rtt / 2, 3 * rtt);
+    // Both published recoveries, with and without fixed (thrifty) quorums,
+    // unless the user chose.
+    if (!o.contains("recovery")) {
+      o["recovery"] = rng.Bernoulli(0.5) ? "simple" : "optimized";
+    }
+    if (!o.contains("thrifty") && !o.contains("thrifty_peers")) {
+      o["thrifty"] = rng.Bernoulli(0.5) ? "true" : "false";
+    }
+    set_timer("timeout_us", 3 * rtt / 2, 4 * rtt);
     // The randomized backoff must span more than a round trip, or two
     // recoverers can duel for ever (a liveness artefact of the setting).
     set_timer("backoff_us", rtt, 3 * rtt);
@@ -563,6 +571,12 @@ absl::StatusOr<FuzzCase> GenerateFuzzCase(
   const sim::Time horizon = std::max<sim::Time>(
       5 * sim::kMillisecond,
       2 * static_cast<sim::Time>(s.workload.commands_per_client) * rtt);
+  if (options.vary_replicas) {
+    // The built-in base: a run that has not finished long after its faults
+    // healed is stuck; a short cap keeps stuck runs (recovery storms) cheap.
+    // Liveness is still judged over at least 500 round trips.
+    s.duration = std::max<sim::Duration>(100 * sim::kMillisecond, 4 * horizon);
+  }
   PlanBuilder builder(s, options.model, f, rtt, horizon);
   std::vector<FaultEvent> generated = builder.Build(rng, on);
   s.faults.insert(s.faults.end(), generated.begin(), generated.end());
