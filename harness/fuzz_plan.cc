@@ -571,12 +571,6 @@ absl::StatusOr<FuzzCase> GenerateFuzzCase(
   const sim::Time horizon = std::max<sim::Time>(
       5 * sim::kMillisecond,
       2 * static_cast<sim::Time>(s.workload.commands_per_client) * rtt);
-  if (options.vary_replicas) {
-    // The built-in base: a run that has not finished long after its faults
-    // healed is stuck; a short cap keeps stuck runs (recovery storms) cheap.
-    // Liveness is still judged over at least 500 round trips.
-    s.duration = std::max<sim::Duration>(100 * sim::kMillisecond, 4 * horizon);
-  }
   PlanBuilder builder(s, options.model, f, rtt, horizon);
   std::vector<FaultEvent> generated = builder.Build(rng, on);
   s.faults.insert(s.faults.end(), generated.begin(), generated.end());

@@ -11,8 +11,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -31,18 +33,15 @@ using testing_util::RunEpsim;
 // The EPaxos variant with Sutra's single-ballot flaw (bug-corpus.md 3.1).
 constexpr char kSingleBallot[] = "epaxos:ballots=single";
 
-CommandResult Shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.out.append(buffer.data(), n);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// Runs a shell command; its output goes to `log`.
+int Shell(const std::string& command, const std::string& log) {
+  const int status = std::system((command + " > " + log + " 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string Contents(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string FreshDir(const std::string& name) {
@@ -85,10 +84,11 @@ TEST(FuzzCampaignTest, SameResultsWhateverTheJobCount) {
 }
 
 TEST(FuzzCampaignTest, ShardsThroughGnuParallelMergeToTheUnshardedResult) {
-  if (Shell("parallel --version").exit_code != 0) {
+  const std::string dir = FreshDir("shards");
+  std::filesystem::create_directories(dir);
+  if (Shell("parallel --version", dir + "/version.log") != 0) {
     GTEST_SKIP() << "GNU parallel is not installed (scripts/setup.sh)";
   }
-  const std::string dir = FreshDir("shards");
   const std::string common = std::string(" fuzz --protocol ") + kSingleBallot +
                              " --seeds 1:14 --no-shrink --quiet --jobs 1";
   const CommandResult whole =
@@ -98,13 +98,13 @@ TEST(FuzzCampaignTest, ShardsThroughGnuParallelMergeToTheUnshardedResult) {
   ASSERT_FALSE(expected.is_discarded()) << whole.out;
   // The same out folder, so the violation files have the same paths.
   std::filesystem::remove_all(dir + "/whole");
-  const CommandResult shards =
-      Shell("parallel --will-cite " + std::string(EPSIM_BINARY) + common +
-            " --shard {}/2 --out " + dir + "/whole ::: 0 1");
+  Shell("parallel --will-cite " + std::string(EPSIM_BINARY) + common +
+            " --shard {}/2 --out " + dir + "/whole ::: 0 1",
+        dir + "/parallel.log");
   ASSERT_TRUE(std::filesystem::exists(dir + "/whole/shard-0-of-2.json"))
-      << shards.out;
+      << Contents(dir + "/parallel.log");
   ASSERT_TRUE(std::filesystem::exists(dir + "/whole/shard-1-of-2.json"))
-      << shards.out;
+      << Contents(dir + "/parallel.log");
   const CommandResult merged = RunEpsim("merge " + dir + "/whole --json");
   EXPECT_EQ(merged.exit_code, whole.exit_code) << merged.out;
   const nlohmann::json actual = ParseJson(merged.out);
