@@ -54,7 +54,25 @@ class Values {
     return result;
   }
 
+  // Whether appends alone can turn `from` into `to`: `to` extends `from`
+  // (absent counts as the empty string, and only absent reaches absent).
+  bool Reaches(int32_t from, int32_t to) {
+    if (to == kAbsent) return from == kAbsent;
+    if (from == kAbsent || from == to) return true;
+    const uint64_t key =
+        (static_cast<uint64_t>(static_cast<uint32_t>(from)) << 32) |
+        static_cast<uint32_t>(to);
+    auto it = reaches_.find(key);
+    if (it != reaches_.end()) return it->second;
+    const std::string& a = strings_[from];
+    const std::string& b = strings_[to];
+    const bool result = b.size() >= a.size() && b.compare(0, a.size(), a) == 0;
+    reaches_.emplace(key, result);
+    return result;
+  }
+
  private:
+  absl::flat_hash_map<uint64_t, bool> reaches_;
   absl::flat_hash_map<std::string, int32_t> ids_;
   std::vector<std::string> strings_;
   absl::flat_hash_map<uint64_t, int32_t> appended_;
@@ -211,6 +229,7 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
     bits_hash ^= zobrist[i];
   };
   ConfigCache cache(bits.size());
+  int32_t state = initial;
 
   // A read-only operation (a get, a cas that failed) leaves the state as it
   // was. If one is legal in the current configuration C, linearizing it now
@@ -224,6 +243,48 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
     return !op.pending && (op.kind == OpType::kGet ||
                            (op.kind == OpType::kCas && !op.swapped));
   };
+  // Dead configurations. An operation that returned and saw a value (a get
+  // its output, a successful cas its expected value) must find the register
+  // holding it. From state x the register only grows by appends, or is reset
+  // by a put or successful cas to that op's value and grows from there; and
+  // only operations called by the observer's return can come before it. So
+  // if the observed value extends neither x nor the value of any such reset
+  // not yet linearized, no continuation exists. `resets_seen_by[r]` lists
+  // the observers reset r could serve; `open_resets[o]` counts those of o
+  // not linearized yet.
+  constexpr size_t kMaxOpsForLookahead = 4000;  // the set-up is quadratic
+  const bool lookahead = n <= kMaxOpsForLookahead;
+  std::vector<int32_t> observed(n, kImpossible);
+  std::vector<std::vector<int>> resets_seen_by(n);
+  std::vector<int> open_resets(n, 0);
+  if (lookahead) {
+    for (size_t o = 0; o < n; ++o) {
+      const RegisterOp& op = ops[o];
+      if (op.pending) continue;
+      if (op.kind == OpType::kGet) observed[o] = op.output;
+      if (op.kind == OpType::kCas && op.swapped) observed[o] = op.expected;
+    }
+    for (size_t r = 0; r < n; ++r) {
+      const RegisterOp& reset = ops[r];
+      if (reset.kind != OpType::kPut &&
+          !(reset.kind == OpType::kCas && (reset.swapped || reset.pending))) {
+        continue;
+      }
+      for (size_t o = 0; o < n; ++o) {
+        if (o == r || observed[o] == kImpossible || reset.call > ops[o].ret ||
+            !values.Reaches(reset.value, observed[o])) {
+          continue;
+        }
+        resets_seen_by[r].push_back(static_cast<int>(o));
+        ++open_resets[o];
+      }
+    }
+  }
+  auto dead = [&](int o) {
+    return observed[o] != kImpossible && open_resets[o] == 0 &&
+           !values.Reaches(state, observed[o]);
+  };
+
   struct Choice {
     int call;
     int32_t state_before;
@@ -231,7 +292,6 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
   std::vector<Choice> stack;
   stack.reserve(n);
   size_t synced = 0;  // stack[0..synced) equals result.longest[0..synced)
-  int32_t state = initial;
 
   // Linearizes `call` (legal, configuration new). Returns true when every
   // returned operation is placed.
@@ -239,6 +299,7 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
     stack.push_back({call, state});
     state = after;
     lift(call);
+    for (int o : resets_seen_by[call]) --open_resets[o];
     if (!ops[call].pending && --remaining == 0) return true;
     if (stack.size() > result.longest.size()) {
       result.longest.resize(stack.size());
@@ -260,6 +321,7 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
       flip(choice.call);
       if (!ops[choice.call].pending) ++remaining;
       unlift(choice.call);
+      for (int o : resets_seen_by[choice.call]) ++open_resets[o];
       if (!read_only(choice.call)) return next[choice.call];
     }
     return -1;
@@ -276,13 +338,26 @@ SearchResult Search(const std::vector<RegisterOp>& ops, int32_t initial,
     if (fresh) {
       fresh = false;
       int found = -1;
+      bool doomed = false;
       for (int x = next[head]; x != -1 && x < static_cast<int>(n);
            x = next[x]) {
         result.frontier = std::max(result.frontier, ops[x].call);
-        if (read_only(x) && Step(state, ops[x], values) == state) {
-          found = x;
+        if (lookahead && dead(x)) {
+          doomed = true;
           break;
         }
+        if (found == -1 && read_only(x) &&
+            Step(state, ops[x], values) == state) {
+          found = x;
+        }
+      }
+      if (doomed) {
+        e = backtrack();
+        if (e == -1) {
+          result.outcome = Outcome::kViolation;
+          return result;
+        }
+        continue;
       }
       if (found != -1) {
         flip(found);
