@@ -219,6 +219,7 @@ void EpaxosReplica::Restart() {
   inert_ = false;
   leads_.clear();
   timers_.clear();
+  attempts_.clear();
   last_preaccept_.reset();
   go_exec_.root.reset();
   go_exec_.waiting_on.reset();
@@ -322,6 +323,9 @@ uint64_t EpaxosReplica::StateHash() const {
     for (NodeId q : lead.tpa_oks) h.Add(static_cast<uint64_t>(q) + 1000);
   }
   for (const auto& [id, timer] : timers_) h.Add(id);
+  for (const auto& [id, tries] : attempts_) {
+    h.Add(id).Add(static_cast<uint64_t>(tries));
+  }
   return h.value();
 }
 
@@ -657,6 +661,7 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
   DisarmTimer(id);
   leads_.erase(id);
   deferred_.erase(id);
+  attempts_.erase(id);
 
   CommitRecord record;
   record.id = id;
@@ -701,6 +706,7 @@ void EpaxosReplica::BeginRecovery(const CommandId& id,
   if (IsCommitted(id)) return;
   GetOrCreate(id);
   const Ballot ballot = chosen.value_or(NextBallot(id));
+  ++attempts_[id];
   Lead& lead = leads_[id] = Lead{};
   lead.ballot = ballot;
   lead.phase = Phase::kPrepare;
@@ -1366,9 +1372,16 @@ bool EpaxosReplica::InOwnersFastQuorum(NodeId replica,
 
 void EpaxosReplica::ArmTimer(const CommandId& id) {
   if (inert_ || timers_.count(id) > 0 || IsCommitted(id)) return;
-  const Duration after = options_->recovery_timeout +
-                         static_cast<Duration>(env_->Random(
-                             static_cast<uint64_t>(options_->backoff) + 1));
+  // Randomized back-off, doubled per recovery attempt this replica made on
+  // `id` (up to 64x): duelling recoverers otherwise preempt each other
+  // forever when the timeout is short against the round trip.
+  const auto tries = attempts_.find(id);
+  const int doublings =
+      tries == attempts_.end() ? 0 : std::min(tries->second, 6);
+  const Duration after =
+      options_->recovery_timeout +
+      static_cast<Duration>(env_->Random(
+          (static_cast<uint64_t>(options_->backoff) << doublings) + 1));
   timers_[id] = env_->SetTimer(after, RecoveryTimerTag(id));
 }
 
@@ -1381,7 +1394,13 @@ void EpaxosReplica::DisarmTimer(const CommandId& id) {
 
 void EpaxosReplica::ArmAllUncommitted() {
   for (const auto& [id, inst] : instances_) {
-    if (inst.status < Status::kCommitted) ArmTimer(id);
+    if (inst.status < Status::kCommitted) {
+      ArmTimer(id);
+    } else if (inst.status == Status::kCommitted) {
+      for (const CommandId& d : inst.deps) {
+        if (!IsCommitted(d)) ArmTimer(d);
+      }
+    }
   }
 }
 
@@ -1398,8 +1417,12 @@ void EpaxosReplica::ExecutorCommitted(const CommandId& id) {
                    [this](const CommandId& e) { ExecuteOne(e); });
   if (!executor_.IsDone(id)) {
     // [IV.19] execution blocked on uncommitted deps: their commit timers
-    // lead to an explicit prepare.
-    for (const CommandId& d : executor_.BlockedOn(id)) ArmTimer(d);
+    // lead to an explicit prepare. Direct deps suffice (and stay linear):
+    // every uncommitted id the executor waits on is a direct dep of some
+    // committed command, armed when that one committed.
+    for (const CommandId& d : inst.deps) {
+      if (!IsCommitted(d)) ArmTimer(d);
+    }
   }
 }
 

@@ -237,6 +237,7 @@ class EpaxosReplica final : public Replica {
   // Volatile.
   std::map<CommandId, Lead> leads_;
   absl::btree_map<CommandId, TimerId> timers_;
+  absl::btree_map<CommandId, int> attempts_;     // recoveries started per id
   std::optional<EpaxosMessage> last_preaccept_;  // go-tpa-wrong-message
 };
 
