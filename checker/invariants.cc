@@ -241,6 +241,8 @@ void RunChecker::SetLinearizability(const History& history,
     case Verdict::kTimeout:
       verdicts_[name] = CheckVerdict::kUndecided;
       return;
+    case Verdict::kSkipped:  // only ever a key's verdict
+      return;
     case Verdict::kViolation:
       break;
   }

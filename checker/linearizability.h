@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,12 +48,19 @@ struct SearchLimits {
   // undecided. The checker reads no clock itself (determinism rules): the
   // caller supplies one, or leaves it empty for no limit.
   std::function<bool()> expired;
+  // Search steps allowed for deciding the key; beyond them the result is
+  // kTimeout with `out_of_steps` set.
+  int64_t max_steps = std::numeric_limits<int64_t>::max();
   // Search steps spent at most on shrinking one violation. A step budget,
   // not a time, so the reported operations are the same on every machine.
-  int64_t shrink_steps = 4'000'000;
+  int64_t shrink_steps = 1'000'000;
+  // CheckKeys: once a key is found violated, leave the undecided ones
+  // (kSkipped) instead of searching them to the end.
+  bool stop_at_first_violation = true;
 };
 
-enum class Verdict { kLinearizable, kViolation, kTimeout };
+// kSkipped: not decided because another key was found violated first.
+enum class Verdict { kLinearizable, kViolation, kTimeout, kSkipped };
 std::string_view VerdictName(Verdict verdict);  // "linearizable", ...
 
 struct KeyResult {
@@ -65,7 +73,8 @@ struct KeyResult {
   // ... and the longest linearization found of the key's operations, in
   // linearization order.
   std::vector<size_t> longest_prefix;
-  int64_t steps = 0;  // search steps, shrinking included
+  int64_t steps = 0;          // search steps, shrinking included
+  bool out_of_steps = false;  // kTimeout because of SearchLimits::max_steps
 };
 
 // Decides one key. Thread-compatible: touches nothing but its arguments
@@ -85,7 +94,23 @@ struct LinearizabilityResult {
 // Combines per-key results (any order) into the history's verdict.
 LinearizabilityResult MergeKeyResults(std::vector<KeyResult> results);
 
-// SplitByKey + CheckKey on each key, one after the other.
+// Runs CheckKey on keys[i] for each i in `indices` with the given step
+// budget (and the caller's own time limit), in any order or in parallel, and
+// returns the results in the order of `indices`.
+using KeyRunner = std::function<std::vector<KeyResult>(
+    const std::vector<size_t>& indices, int64_t max_steps)>;
+
+// Decides every key, in rounds of growing step budgets (1e5, 1e6, 1e7, then
+// unlimited): keys decided in a round are done; the others start again with
+// the next budget. With `limits.stop_at_first_violation`, the first round
+// that finds a violation is the last, and the keys still open are kSkipped:
+// one hard key does not hold up the verdict that an easy one settles. The
+// budgets are steps, so which keys are reported does not depend on timing.
+LinearizabilityResult CheckKeys(const std::vector<KeyHistory>& keys,
+                                const SearchLimits& limits,
+                                const KeyRunner& run);
+
+// CheckKeys over SplitByKey, one key after the other.
 LinearizabilityResult CheckLinearizability(const History& history,
                                            const SearchLimits& limits = {});
 

@@ -4,6 +4,7 @@
 // spread over N threads (threads are not allowed in checker/, so the pool
 // lives here). Results are merged in key order, so the verdict and the output
 // do not depend on thread timing (only a --timeout near the edge can).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -23,32 +24,41 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Checks every key on `jobs` threads, each key under its own deadline of
-// `timeout_seconds` (<= 0: none).
+// Checks every key on `jobs` threads. Each key may spend `timeout_seconds`
+// (<= 0: no limit) in all of checker::CheckKeys's rounds together.
 checker::LinearizabilityResult CheckParallel(const checker::History& history,
                                              int jobs, double timeout_seconds) {
   const std::vector<checker::KeyHistory> keys = checker::SplitByKey(history);
-  std::vector<checker::KeyResult> results(keys.size());
-  std::atomic<size_t> next_key{0};
-  auto worker = [&] {
-    for (size_t k = next_key++; k < keys.size(); k = next_key++) {
-      checker::SearchLimits limits;
-      if (timeout_seconds > 0) {
-        const Clock::time_point deadline =
-            Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(timeout_seconds));
-        limits.expired = [deadline] { return Clock::now() >= deadline; };
+  std::vector<double> spent(keys.size(), 0.0);  // seconds, per key
+  auto run = [&](const std::vector<size_t>& indices, int64_t max_steps) {
+    std::vector<checker::KeyResult> results(indices.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t j = next++; j < indices.size(); j = next++) {
+        const size_t k = indices[j];
+        checker::SearchLimits limits;
+        limits.max_steps = max_steps;
+        const Clock::time_point start = Clock::now();
+        if (timeout_seconds > 0) {
+          const Clock::time_point deadline =
+              start + std::chrono::duration_cast<Clock::duration>(
+                          std::chrono::duration<double>(
+                              std::max(0.0, timeout_seconds - spent[k])));
+          limits.expired = [deadline] { return Clock::now() >= deadline; };
+        }
+        results[j] = checker::CheckKey(history, keys[k], limits);
+        spent[k] += std::chrono::duration<double>(Clock::now() - start).count();
       }
-      results[k] = checker::CheckKey(history, keys[k], limits);
-    }
+    };
+    const int threads =
+        std::max(1, std::min<int>(jobs, static_cast<int>(indices.size())));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+    return results;
   };
-  const int threads =
-      std::max(1, std::min<int>(jobs, static_cast<int>(keys.size())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  return checker::MergeKeyResults(std::move(results));
+  return checker::CheckKeys(keys, checker::SearchLimits{}, run);
 }
 
 nlohmann::ordered_json OperationJson(const checker::History& history,
@@ -114,6 +124,7 @@ int CheckCommand(const Args& args) {
     out["seconds"] = seconds;
     nlohmann::ordered_json violations = nlohmann::ordered_json::array();
     nlohmann::ordered_json undecided = nlohmann::ordered_json::array();
+    nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
     for (const checker::KeyResult& r : result.results) {
       if (r.verdict == checker::Verdict::kViolation) {
         violations.push_back(
@@ -122,10 +133,13 @@ int CheckCommand(const Args& args) {
              {"longest_prefix", OperationJson(*history, r.longest_prefix)}});
       } else if (r.verdict == checker::Verdict::kTimeout) {
         undecided.push_back(r.key);
+      } else if (r.verdict == checker::Verdict::kSkipped) {
+        skipped.push_back(r.key);
       }
     }
     out["violations"] = violations;
     out["undecided_keys"] = undecided;
+    out["skipped_keys"] = skipped;
     std::cout << out.dump() << "\n";
   } else {
     for (const checker::KeyResult& r : result.results) {
@@ -144,6 +158,8 @@ int CheckCommand(const Args& args) {
       return kExitViolation;
     case checker::Verdict::kTimeout:
       return kExitUndecided;
+    case checker::Verdict::kSkipped:
+      break;  // never the verdict of a whole history
   }
   return kExitViolation;
 }
