@@ -313,14 +313,13 @@ TEST(LinearizabilityTest, LongestPrefixIsReported) {
 }
 
 TEST(LinearizabilityTest, TimeoutAbandonsTheKey) {
-  // Concurrent writes and reads, then a read of a value never written: the
+  // Concurrent appends, then a read of a value they cannot produce: the
   // search must try every order before failing, far more than one poll
   // period, so a limit that has expired already abandons the key.
   SearchLimits limits;
   limits.expired = [] { return true; };
   Builder hard;
-  for (int i = 0; i < 14; ++i) hard.Put("k", std::to_string(i), 0, 100);
-  for (int i = 0; i < 14; ++i) hard.Get("k", std::to_string(i), 0, 100);
+  for (int i = 0; i < 16; ++i) hard.Append("k", std::to_string(i % 10), 0, 100);
   hard.Get("k", "never", 101, 102);
   const LinearizabilityResult r = CheckLinearizability(hard.history(), limits);
   EXPECT_EQ(r.verdict, Verdict::kTimeout);
