@@ -54,6 +54,20 @@ SeedOutcome RunSeed(const FuzzConfig& config,
     return outcome;
   }
   outcome.protocol = fuzz_case->scenario.protocol;
+  if (config.write_cases) {
+    const std::filesystem::path dir =
+        std::filesystem::path(config.out_dir) / "cases";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    nlohmann::json file = fuzz_case->scenario.source;
+    file["seed"] = seed;
+    const std::string path =
+        (dir / absl::StrCat(spec.name, "-seed-", seed, ".json")).string();
+    if (auto s = WriteFileAtomically(path, file.dump(2) + "\n"); !s.ok()) {
+      outcome.error = s;
+      return outcome;
+    }
+  }
   absl::StatusOr<scenarios::RunResult> result =
       scenarios::Simulate(fuzz_case->scenario, scenarios::RunOptions{});
   if (!result.ok()) {
@@ -64,7 +78,10 @@ SeedOutcome RunSeed(const FuzzConfig& config,
   }
   for (const scenarios::Violation& v : result->violations) {
     // Outside the model nothing promises progress.
-    if (config.model == FaultModel::kAny && v.check == "liveness") continue;
+    if (config.model == FaultModel::kAny &&
+        (v.check == "liveness" || v.check == "budget")) {
+      continue;
+    }
     if (outcome.checks.empty()) outcome.detail = FirstLine(v.detail);
     if (std::find(outcome.checks.begin(), outcome.checks.end(), v.check) ==
         outcome.checks.end()) {

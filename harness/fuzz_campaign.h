@@ -36,6 +36,9 @@ struct FuzzConfig {
   std::string out_dir;      // violation files go here
   bool shrink = true;
   int shrink_max_runs = 300;
+  // Write every seed's case (passing or not) to out_dir/cases/ before it
+  // runs, so a seed that hangs or runs slowly can be replayed on its own.
+  bool write_cases = false;
   // Called now and then from the thread that called RunFuzz.
   std::function<void(const std::string&)> progress;
 };

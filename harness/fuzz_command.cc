@@ -20,7 +20,7 @@ int FuzzCommand(const Args& args) {
                                        model = "crash-stop", shard;
   int64_t jobs = 0, shrink_runs = 300;
   double time_limit = 0;
-  bool json = false, no_shrink = false, quiet = false;
+  bool json = false, no_shrink = false, quiet = false, write_cases = false;
   FlagParser flags(
       "epsim fuzz",
       "Runs many seeds, each with a fault plan, workload and protocol "
@@ -51,6 +51,8 @@ int FuzzCommand(const Args& args) {
   flags.String("shard", &shard,
                "i/N: run only the seeds s with s mod N = i and write the "
                "results to --out/shard-i-of-N.json (see `epsim merge`)");
+  flags.Bool("write-cases", &write_cases,
+             "write every seed's case to --out/cases/ before running it");
   flags.Bool("quiet", &quiet, "no progress line");
   if (auto status = flags.Parse(args); !status.ok()) return flags.Fail(status);
 
@@ -96,6 +98,7 @@ int FuzzCommand(const Args& args) {
   if (shrink_runs < 1) return bad("--shrink-runs: expected at least 1");
   config.shrink_max_runs = static_cast<int>(shrink_runs);
   config.shrink = !no_shrink;
+  config.write_cases = write_cases;
   const bool out_given = !out_dir.empty();
   config.out_dir = out_given ? out_dir : "fuzz-out";
   if (std::filesystem::exists(config.out_dir) &&

@@ -333,8 +333,9 @@ nlohmann::json ViolationExpect(const std::string& protocol,
                                const std::string& note) {
   nlohmann::json expect = nlohmann::json::object();
   expect[protocol] = check;
-  expect["class"] =
-      check == "liveness" ? std::string("liveness") : "safety: " + check;
+  expect["class"] = check == "liveness" || check == "budget"
+                        ? std::string("liveness")
+                        : "safety: " + check;
   if (!note.empty()) expect["note"] = note;
   return expect;
 }

@@ -334,6 +334,7 @@ Scenario ReadScenario(const nlohmann::json& json, const std::string& file) {
   if (r.Has("checks")) {
     ObjectReader c = r.Object("checks");
     s.liveness_rtts = c.Number("liveness_rtts", 1, 1e6, s.liveness_rtts);
+    s.max_events = c.Int("max_events", 0, int64_t{1} << 50, 0);
     c.Done();
   }
   // Bug-corpus parts, checked here so a bad script fails at load time.
@@ -467,6 +468,7 @@ nlohmann::json Scenario::ToJson() const {
   j["duration_ms"] = static_cast<double>(duration) / kMs;
   j["seed"] = seed;
   j["checks"] = {{"liveness_rtts", liveness_rtts}};
+  if (max_events > 0) j["checks"]["max_events"] = max_events;
   if (!script.is_null()) j["script"] = script;
   if (!expect.is_null()) j["expect"] = expect;
   return j;

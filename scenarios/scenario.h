@@ -76,6 +76,10 @@ struct Scenario {
   // Liveness bound after the last fault heals, in multiples of the largest
   // RTT between replicas.
   double liveness_rtts = 50;
+  // The "budget" check: a run that processes more world events than this
+  // stops there and fails it (a livelock or a message storm: duelling
+  // recoveries, quadratic blow-up). 0: no budget.
+  int64_t max_events = 0;
   // Bug-corpus parts (message scripts, expected verdicts), kept as JSON and
   // interpreted by scenarios/script.h.
   nlohmann::json script;  // null when absent

@@ -667,8 +667,14 @@ absl::StatusOr<RunResult> Run::Execute() {
   const sim::Duration bound = static_cast<sim::Duration>(
       scenario_.liveness_rtts * std::max(max_rtt, 1.0) * 1000);
   const sim::Time deadline = std::max(scenario_.duration, last_fault + bound);
+  bool over_budget = false;
   try {
     while (world_.Now() <= deadline) {
+      if (scenario_.max_events > 0 &&
+          static_cast<int64_t>(world_.stats().events) >= scenario_.max_events) {
+        over_budget = true;
+        break;
+      }
       if (!world_.Step()) break;
       if (world_.Now() >= last_fault &&
           clients_finished_ == static_cast<int>(clients_.size()) && AllDone()) {
@@ -680,7 +686,16 @@ absl::StatusOr<RunResult> Run::Execute() {
         {"assertion", world_.Now(), -1, "protocol assertion", failure.what()});
   }
   result_.end_time = world_.Now();
-  if (!AllDone() && result_.violations.empty()) CheckLiveness(result_);
+  if (over_budget) {
+    AddViolation({"budget", world_.Now(), -1, "event budget",
+                  absl::StrCat("stopped after ", scenario_.max_events,
+                               " events at ", world_.Now() / sim::kMillisecond,
+                               " ms without settling (a livelock or a "
+                               "message storm); checks.max_events sets the "
+                               "budget")});
+  } else if (!AllDone() && result_.violations.empty()) {
+    CheckLiveness(result_);
+  }
   result_.trace_hash = world_.TraceHash();
   result_.events = world_.stats().events;
   result_.messages = world_.stats().messages_sent;

@@ -13,8 +13,10 @@ echo "== build"
 BUILD_DIR=build scripts/build.sh -DEPSIM_WERROR=ON
 
 echo "== C++ tests"
+# Tests named *Slow* are campaigns (minutes): run them with
+# `ctest --test-dir build -R Slow`.
 ctest --test-dir build --output-on-failure --parallel "$(nproc)" \
-  --timeout 600
+  --timeout 600 -E Slow
 
 echo "== Python tests"
 /usr/bin/python3 -m unittest discover -s scripts/tests -p '*_test.py'
@@ -24,6 +26,6 @@ BUILD_DIR=build-asan scripts/build.sh -DEPSIM_WERROR=ON -DEPSIM_SANITIZE=ON \
   -DCMAKE_BUILD_TYPE=Debug
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" \
-  --timeout 900 -LE "slow|properties"
+  --timeout 900 -LE "slow|properties" -E Slow
 
 echo "== all tests passed"

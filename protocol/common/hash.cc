@@ -26,8 +26,12 @@ StableHasher& StableHasher::Add(const std::optional<Command>& c) {
 }
 
 StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
+  // One mix per id (exact dependency sets are long): (counter, origin) as
+  // one word, distinct for distinct ids below 2^64 / golden ratio steps.
   Add(uint64_t{ids.size()});
-  for (const CommandId& id : ids) Add(id);
+  for (const CommandId& id : ids) {
+    h_ = SplitMix64(h_ ^ (id.counter * 0x9e3779b97f4a7c15ULL + id.origin));
+  }
   return *this;
 }
 

@@ -69,5 +69,32 @@ TEST(RunCommandTest, UnknownSubcommandAndFlagExitTwo) {
   EXPECT_EQ(RunEpsim("run --help").exit_code, 0);
 }
 
+// checks.max_events: a run over its event budget stops and fails "budget";
+// the same run with room to finish passes every check.
+TEST(RunCommandTest, EventBudgetStopsARunThatDoesNotSettle) {
+  const std::string dir = ::testing::TempDir() + "/budget";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ifstream in("scenarios/lan3-partition.json");
+  nlohmann::json scenario = nlohmann::json::parse(in);
+  scenario["checks"]["max_events"] = 200;
+  std::ofstream(dir + "/tight.json") << scenario.dump();
+  scenario["checks"]["max_events"] = 100000000;
+  std::ofstream(dir + "/roomy.json") << scenario.dump();
+
+  const auto tight = RunEpsim("run " + dir + "/tight.json --json");
+  EXPECT_EQ(tight.exit_code, 1) << tight.out;
+  const nlohmann::json j = nlohmann::json::parse(tight.out);
+  EXPECT_EQ(j["checks"]["budget"], "violation");
+  EXPECT_THAT(j["violations"][0]["detail"].get<std::string>(),
+              HasSubstr("after 200 events"));
+  // Judging liveness on a truncated run would be meaningless.
+  EXPECT_FALSE(j["checks"].contains("liveness") &&
+               j["checks"]["liveness"] == "violation");
+
+  const auto roomy = RunEpsim("run " + dir + "/roomy.json --json");
+  EXPECT_EQ(roomy.exit_code, 0) << roomy.out;
+}
+
 }  // namespace
 }  // namespace epsim
