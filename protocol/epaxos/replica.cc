@@ -1024,6 +1024,19 @@ void EpaxosReplica::RecoveryNoop(const CommandId& id) {
   RecoveryPhase1(id, Command::Nop());
 }
 
+// GO's global PreAccept `pa` before this replica broadcast any: all zero,
+// i.e. Replica 0, Instance 0 (our 0.1: we number instances from 1), ballot
+// 0, no command, deps "instance 0 of every row" (bug-corpus.md 4.11).
+EpaxosMessage EpaxosReplica::ZeroedGoPreAccept() const {
+  EpaxosMessage m;
+  m.kind = MsgKind::kPreAccept;
+  m.id = CommandId{0, 1};
+  for (NodeId q = 0; q < N(); ++q) {
+    m.deps.push_back(CommandId{static_cast<uint32_t>(q), 1});
+  }
+  return m;
+}
+
 // [TR; TLA SendTryPreAccept; GO bcastTryPreAccept] ask Q to pre-accept the
 // candidate tuple unless they hold a conflicting command.
 void EpaxosReplica::StartTryPreAccept(const CommandId& id,
@@ -1080,7 +1093,7 @@ void EpaxosReplica::StartTryPreAccept(const CommandId& id,
     // GO 4.11 (B3): the broadcast sends the last PreAccept this replica
     // sent, which decodes as a TryPreAccept for that other instance.
     env_->Cover("quirk/tpa-wrong-message");
-    m = last_preaccept_.value_or(EpaxosMessage{});
+    m = last_preaccept_.value_or(ZeroedGoPreAccept());
     m.kind = MsgKind::kTryPreAccept;
     m.sender = self_;
   }

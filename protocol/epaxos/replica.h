@@ -174,6 +174,7 @@ class EpaxosReplica final : public Replica {
   void RecoveryNoop(const CommandId& id);
   void StartTryPreAccept(const CommandId& id, const PrepareVote& value);
   void FinishTryPreAccept(const CommandId& id);
+  EpaxosMessage ZeroedGoPreAccept() const;
   std::optional<std::pair<CommandId, Status>> FindTpaConflict(
       const CommandId& id, const std::optional<Command>& cmd, int64_t seq,
       const std::vector<CommandId>& deps) const;

@@ -566,6 +566,43 @@ TEST(EpaxosQuirks, TpaWrongMessagePanicsReceiver) {
   }
 }
 
+// 4.11: a recoverer that never broadcast a PreAccept sends GO's zeroed
+// global `pa`, which names Go's instance R1.0 (our 0.1), not the instance
+// being recovered.
+TEST(EpaxosQuirks, TpaWrongMessageFromAFreshReplicaNamesTheFirstInstance) {
+  for (bool quirk : {true, false}) {
+    SCOPED_TRACE(quirk);
+    FakeCluster c(quirk ? "epaxos:quirks=go-tpa-wrong-message" : "epaxos", 5);
+    // Warm-up: rows R1..R4 executed everywhere; R5 proposes nothing.
+    for (NodeId i = 0; i < 4; ++i) {
+      c.Submit(i, Put("w" + std::to_string(i), "0", 10 + i, 1));
+      c.DeliverAllRandomly();
+    }
+    // R1 proposes c (0.2), seen by R5 only; R1 crashes.
+    c.Submit(0, Put("x", "1", 1, 1));
+    c.Step(Msg("PreAccept", 0, 4));
+    c.Crash(0);
+    Match from0;
+    from0.from = 0;
+    c.Drop(from0);
+    // R5 recovers c with R2, R3: one pre-accept (its own): TryPreAccept.
+    c.Timeout(4, Id(0, 2));
+    c.Step(Msg("Prepare", 4, 1));
+    c.Step(Msg("Prepare", 4, 2));
+    c.Step(Msg("PrepareReply", 1, 4));
+    c.Step(Msg("PrepareReply", 2, 4));
+    EXPECT_GT(c.coverage().count("prepare/trypreaccept"), 0u);
+    std::vector<CommandId> named;
+    for (const InFlight& f : c.pool()) {
+      if (f.m().kind == MsgKind::kTryPreAccept) named.push_back(f.m().id);
+    }
+    ASSERT_FALSE(named.empty());
+    for (const CommandId& id : named) {
+      EXPECT_EQ(id, quirk ? Id(0, 1) : Id(0, 2));
+    }
+  }
+}
+
 // 4.15: a commit that arrives after execution flips EXECUTED back; an
 // instance executed inside a DFS rooted in another row runs again.
 TEST(EpaxosQuirks, CommitOverExecutedExecutesTwice) {
