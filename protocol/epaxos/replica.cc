@@ -368,7 +368,7 @@ void EpaxosReplica::StartPhase1(const CommandId& id, const Command& cmd,
   m.seq = seq;
   m.deps = std::move(deps);
   last_preaccept_ = m;
-  SendAll(options_->thrifty ? Peers(options_->FastQuorum() - 1) : Others(), m);
+  SendAll(FanOut(id, options_->FastQuorum() - 1), m);
   ArmTimer(id);
 }
 
@@ -520,7 +520,7 @@ void EpaxosReplica::StartAccept(const CommandId& id,
   if (!Q(Quirk::kGoAcceptNoPayload)) m.cmd = cmd;
   m.seq = seq;
   m.deps = std::move(deps);
-  SendAll(options_->thrifty ? Peers(F()) : Others(), m);
+  SendAll(FanOut(id, F()), m);
 }
 
 // [SOSP Fig.2 E4] Accept at a replica. GO quirk 4.10 files a recovery
@@ -718,7 +718,7 @@ void EpaxosReplica::BeginRecovery(const CommandId& id,
   m.id = id;
   m.sender = self_;
   m.ballot = ballot;
-  SendAll(options_->thrifty ? Peers(F()) : Others(), m);
+  SendAll(FanOut(id, F()), m);
   HandlePrepare(m);  // own reply, synchronously
 }
 
@@ -1360,6 +1360,21 @@ void EpaxosReplica::SendAll(const std::vector<NodeId>& to,
 std::vector<NodeId> EpaxosReplica::Peers(int count) const {
   const std::vector<NodeId>& all = options_->thrifty_peers[self_];
   return std::vector<NodeId>(all.begin(), all.begin() + count);
+}
+
+// Thrifty: the first `count` preferred peers, as GO's PreferredPeerOrder.
+// GO skips peers whose connection broke (Alive[q]); the simulator gives no
+// failure detector, so once this replica retries the recovery of `id` it
+// asks every peer: a crashed preferred peer must not stall the instance
+// forever (with fixed peers every retry waited on the same dead replica).
+std::vector<NodeId> EpaxosReplica::FanOut(const CommandId& id,
+                                          int count) const {
+  if (!options_->thrifty) return Others();
+  if (auto tries = attempts_.find(id);
+      tries != attempts_.end() && tries->second > 1) {
+    return Others();
+  }
+  return Peers(count);
 }
 
 std::vector<NodeId> EpaxosReplica::Others() const {

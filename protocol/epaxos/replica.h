@@ -196,6 +196,7 @@ class EpaxosReplica final : public Replica {
   void Send(NodeId to, const EpaxosMessage& m);
   void SendAll(const std::vector<NodeId>& to, const EpaxosMessage& m);
   std::vector<NodeId> Peers(int count) const;
+  std::vector<NodeId> FanOut(const CommandId& id, int count) const;
   std::vector<NodeId> Others() const;
   bool InOwnersFastQuorum(NodeId replica, const CommandId& id) const;
 
