@@ -28,11 +28,12 @@ constexpr std::array<std::string_view, kQuirkCount> kQuirkNames = {
     "go-commit-over-executed",
     "go-prepare-reply-ballot",
     "swift-local-vbal-wins",
+    "spec-tpa-placeholder-stall",
 };
 
 constexpr std::string_view kKnownOptions =
     "n, recovery, ballots, fast_quorum, thrifty, thrifty_peers, durable, "
-    "quirks, timeout_us, backoff_us";
+    "quirks, timeout_us, backoff_us, recoverers";
 
 absl::Status Bad(std::string_view key, std::string_view value,
                  std::string_view expected) {
@@ -96,6 +97,11 @@ std::string_view QuirkName(Quirk quirk) {
   return kQuirkNames[static_cast<int>(quirk)];
 }
 
+bool EpaxosOptions::Recovers(NodeId replica) const {
+  return recoverers.empty() || std::find(recoverers.begin(), recoverers.end(),
+                                         replica) != recoverers.end();
+}
+
 bool EpaxosOptions::AnyQuirk() const {
   return std::any_of(quirks.begin(), quirks.end(), [](bool b) { return b; });
 }
@@ -110,6 +116,9 @@ std::string EpaxosOptions::ToString() const {
   }
   if (!names.empty()) {
     opts.push_back(absl::StrCat("quirks=", absl::StrJoin(names, ",")));
+  }
+  if (!recoverers.empty()) {
+    opts.push_back(absl::StrCat("recoverers=", absl::StrJoin(recoverers, "+")));
   }
   opts.push_back(
       absl::StrCat("recovery=", Optimized() ? "optimized" : "simple"));
@@ -201,6 +210,17 @@ absl::StatusOr<EpaxosOptions> ParseEpaxosOptions(
                             })));
         }
         options.quirks[it - kQuirkNames.begin()] = true;
+      }
+    } else if (key == "recoverers") {
+      for (absl::string_view r : absl::StrSplit(Av(value), '+')) {
+        int id = -1;
+        if (!absl::SimpleAtoi(r, &id) || id < 0 || id >= options.n ||
+            std::find(options.recoverers.begin(), options.recoverers.end(),
+                      id) != options.recoverers.end()) {
+          return Bad(key, value,
+                     "distinct replica ids in [0, n) joined by '+', e.g. 4+2");
+        }
+        options.recoverers.push_back(id);
       }
     } else if (key != "thrifty_peers" && key != "fast_quorum") {
       return absl::InvalidArgumentError(

@@ -43,6 +43,7 @@ enum class Quirk : uint8_t {
   kGoCommitOverExecuted,      // 4.15: Commit resets EXECUTED to COMMITTED
   kGoPrepareReplyBallot,      // 3.2: PrepareReply carries the new ballot
   kSwiftLocalVbalWins,        // 5.1: recoverer stamps its reply with new ballot
+  kSpecTpaPlaceholderStall,   // 3.4: a not-seen placeholder is a TPA conflict
   kCount,
 };
 
@@ -62,6 +63,10 @@ struct EpaxosOptions {
   // gives no latencies, so the order is an option (default: next ids).
   bool thrifty = false;
   std::vector<std::vector<NodeId>> thrifty_peers;  // [leader] -> peers
+  // Replicas whose commit timers start explicit prepares; empty: every
+  // replica. Scripted "timeout(P, I)" steps work everywhere. Lets one
+  // replica own recovery (bug-corpus.md 3.4: LIVE-RECOVERY as LIVE-COMMIT).
+  std::vector<NodeId> recoverers;
   bool durable = true;  // false: a restart forgets everything (ctl-amnesia)
   Duration recovery_timeout = 0;  // commit timeout before explicit prepare
   Duration backoff = 0;           // randomized extra delay, [0, backoff]
@@ -71,6 +76,7 @@ struct EpaxosOptions {
   bool AnyQuirk() const;
   bool Split() const { return ballots == Ballots::kSplit; }
   bool Optimized() const { return recovery == Recovery::kOptimized; }
+  bool Recovers(NodeId replica) const;
   // Leader included.
   int FastQuorum() const { return Optimized() ? f + (f + 1) / 2 : 2 * f; }
   int SlowQuorum() const { return f + 1; }

@@ -86,6 +86,7 @@ std::vector<std::string> EpaxosCoverageBranches() {
       "quirk/prepare-miscount",
       "quirk/exec-busywait",
       "quirk/exec-nil-stall",
+      "quirk/tpa-placeholder-stall",
       "panic/tpa-nil-instance",
       "panic/tpa-scan-index",
   };
@@ -194,6 +195,12 @@ absl::Status EpaxosReplica::StartRecovery(CommandId id,
 // The commit timer of `id` expired (or a script says so).
 void EpaxosReplica::Timeout(const CommandId& id, std::optional<Ballot> ballot) {
   if (IsCommitted(id)) return;
+  if (auto l = leads_.find(id); l != leads_.end() && l->second.stalled) {
+    // SPEC quirk 3.4: the instance stays in leaderOfInst, which disables
+    // SendPrepare for it here for good.
+    env_->Cover("quirk/tpa-placeholder-stall");
+    return;
+  }
   if (Q(Quirk::kGoExecBusywait) && GoExecBlocked()) {
     // GO quirk 4.6: the only recovery trigger lives in the executor loop,
     // which is spinning inside its DFS. Timers are re-armed when it leaves.
@@ -303,7 +310,8 @@ uint64_t EpaxosReplica::StateHash() const {
         .Add(lead.fast_allowed ? 1 : 0)
         .Add(lead.cmd)
         .Add(static_cast<uint64_t>(lead.seq))
-        .Add(lead.deps);
+        .Add(lead.deps)
+        .Add(lead.stalled ? 1 : 0);
     for (const auto& [from, v] : lead.preaccept_votes) {
       h.Add(static_cast<uint64_t>(from))
           .Add(static_cast<uint64_t>(v.seq))
@@ -1193,6 +1201,18 @@ void EpaxosReplica::FinishTryPreAccept(const CommandId& id) {
     RecoveryPhase1(id, cmd);
     return;
   }
+  if (Q(Quirk::kSpecTpaPlaceholderStall)) {
+    for (const auto& [conflict, status] : lead.tpa_conflicts) {
+      if (status != Status::kNone) continue;
+      // SPEC 3.4: FinalizeTryPreAccept has branches for all-OK, accepted/
+      // committed and pre-accepted conflicts, none for "not-seen".
+      env_->Cover("quirk/tpa-placeholder-stall");
+      lead.stalled = true;
+      TraceInstance(id, absl::StrCat("recovery stalled: ", conflict.ToString(),
+                                     " is not-seen"));
+      return;
+    }
+  }
   const CommandId on = lead.tpa_conflicts.front().first;
   if (auto d = deferred_.find(on); d != deferred_.end() && d->second == id) {
     // Both recoveries defer on each other: break the cycle.
@@ -1218,6 +1238,15 @@ std::optional<std::pair<CommandId, Status>> EpaxosReplica::FindTpaConflict(
     if (d.status == Status::kNone || Contains(d.deps, id)) continue;
     if (!Contains(deps, other) || d.seq >= seq) {
       return std::make_pair(other, d.status);
+    }
+  }
+  if (Q(Quirk::kSpecTpaPlaceholderStall)) {
+    // SPEC 3.4 (ReplyTryPreaccept): every record conflicts (the spec's
+    // commands all interfere), including a Prepare's "not-seen"
+    // placeholder, whose status the reply then carries.
+    for (const auto& [other, d] : instances_) {
+      if (other == id || d.status != Status::kNone || d.cmd) continue;
+      if (!Contains(deps, other)) return std::make_pair(other, d.status);
     }
   }
   return std::nullopt;
@@ -1400,6 +1429,7 @@ bool EpaxosReplica::InOwnersFastQuorum(NodeId replica,
 
 void EpaxosReplica::ArmTimer(const CommandId& id) {
   if (inert_ || timers_.count(id) > 0 || IsCommitted(id)) return;
+  if (!options_->Recovers(self_)) return;
   // Randomized back-off, doubled per recovery attempt this replica made on
   // `id` (up to 64x): duelling recoverers otherwise preempt each other
   // forever when the timeout is short against the round trip.

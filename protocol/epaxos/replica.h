@@ -125,6 +125,9 @@ class EpaxosReplica final : public Replica {
     absl::btree_set<NodeId> tpa_replied;
     absl::btree_set<NodeId> tpa_oks;
     std::vector<std::pair<CommandId, Status>> tpa_conflicts;
+    // spec-tpa-placeholder-stall: no FinalizeTryPreAccept branch applies;
+    // the attempt never ends and the timer never restarts it.
+    bool stalled = false;
   };
   struct GoExecState {
     std::vector<uint64_t> execed_upto;  // per row; advanced by row scan only

@@ -69,6 +69,11 @@ TEST(EpaxosOptions, RefusesBadConfigurations) {
               HasSubstr("thrifty=true"));
   EXPECT_THAT(MakeStatus("epaxos:thrifty=true,thrifty_peers=0:0", 3).message(),
               HasSubstr("distinct"));
+  EXPECT_THAT(MakeStatus("epaxos:recoverers=1+1", 3).message(),
+              HasSubstr("distinct replica ids"));
+  EXPECT_THAT(MakeStatus("epaxos:recoverers=3", 3).message(),
+              HasSubstr("recoverers=\"3\""));
+  EXPECT_TRUE(MakeStatus("epaxos:recoverers=2+0", 3).ok());
   // The unsafe mix: the optimized fast quorum (3 of 5) with simple recovery.
   EXPECT_THAT(MakeStatus("epaxos:recovery=simple,fast_quorum=3", 5).message(),
               HasSubstr("unsafe"));
