@@ -87,7 +87,9 @@ TEST(CorpusTest, HasTheHeadlineEntries) {
   for (const char* entry :
        {"spec-single-ballot", "exec-seq-tie", "go-prepare-miscount",
         "go-accept-no-payload", "go-noop-keeps-stale-cmd", "go-exec-busywait",
-        "go-exec-nil-cmds", "swift-local-vbal-wins"}) {
+        "go-exec-nil-cmds", "go-commitshort-repropose", "go-phase1-wrong-row",
+        "go-accept-wrong-row", "go-tpa-wrong-message",
+        "spec-tpa-placeholder-stall", "swift-local-vbal-wins"}) {
     EXPECT_TRUE(std::filesystem::exists(
         absl::StrCat("scenarios/bugs/", entry, ".json")))
         << entry;

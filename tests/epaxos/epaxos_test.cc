@@ -608,6 +608,39 @@ TEST(EpaxosQuirks, TpaWrongMessageFromAFreshReplicaNamesTheFirstInstance) {
   }
 }
 
+// 4.14: the owner's PrepareReply returns before the quorum test. Thrifty
+// n = 3: R3's Prepare goes to R1 only, so the owner's reply is the one that
+// completes the quorum and the attempt never decides.
+TEST(EpaxosQuirks, LeaderReplyEarlyReturnLeavesTheAttemptUndecided) {
+  for (bool quirk : {true, false}) {
+    SCOPED_TRACE(quirk);
+    FakeCluster c(quirk ? "epaxos:thrifty=true,quirks=go-leader-reply-early-"
+                          "return"
+                        : "epaxos:thrifty=true",
+                  3);
+    c.Submit(0, Put("x", "1", 1, 1));
+    c.Step(Msg("PreAccept", 0, 1));  // R2's reply to R1 stays in flight
+    c.Timeout(2, Id(0, 1));
+    c.Step(Msg("Prepare", 2, 0));
+    c.Step(Msg("PrepareReply", 0, 2));
+    int decided = 0;
+    for (const InFlight& f : c.pool()) {
+      decided += f.from == 2 && f.m().kind != MsgKind::kPrepare;
+    }
+    EXPECT_EQ(decided > 0, !quirk);
+    EXPECT_EQ(c.coverage().count("prepare/leader-early-return") > 0, quirk);
+    // The retry asks every peer (epsim has no failure detector to tell
+    // which thrifty peer is alive) and the owner's reply no longer completes
+    // the quorum: c commits everywhere either way.
+    c.Timeout(2, Id(0, 1));
+    c.DeliverAllRandomly();
+    for (NodeId i = 0; i < 3; ++i) {
+      EXPECT_TRUE(c.FirstCommit(i, Id(0, 1)).has_value()) << i;
+    }
+    EXPECT_THAT(c.AgreementViolations(), IsEmpty());
+  }
+}
+
 // 4.15: a commit that arrives after execution flips EXECUTED back; an
 // instance executed inside a DFS rooted in another row runs again.
 TEST(EpaxosQuirks, CommitOverExecutedExecutesTwice) {
