@@ -37,6 +37,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "protocol/common/command.h"
 #include "protocol/common/env.h"
@@ -209,6 +210,7 @@ class EpaxosReplica final : public Replica {
   void ArmAllUncommitted();
 
   // Execution.
+  absl::flat_hash_map<CommandId, std::vector<CommandId>> BlockedOnAll() const;
   void ExecutorCommitted(const CommandId& id);
   void ExecuteOne(const CommandId& id);
   void RunGoExecutor();
