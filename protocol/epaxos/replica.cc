@@ -54,6 +54,7 @@ std::vector<std::string> EpaxosCoverageBranches() {
       "fast-path",
       "slow-path",
       "slow-path/timeout",
+      "owner/resend",
       "preempted",
       "commit/learned",
       "commit/duplicate",
@@ -217,6 +218,15 @@ void EpaxosReplica::Timeout(const CommandId& id, std::optional<Ballot> ballot) {
     // quorum it waited for: settle for the slow path.
     env_->Cover("slow-path/timeout");
     SlowPath(id);
+  } else if (!ballot && lead != leads_.end() && lead->second.ballot == 0 &&
+             (lead->second.phase == Phase::kPreAccept ||
+              lead->second.phase == Phase::kAccept)) {
+    // The owner's own attempt is alive (nobody made it promise a higher
+    // ballot): ask every peer that has not answered again rather than
+    // recover its own command, which preempts the attempt and, with
+    // timeouts near the round trip, duels with every other recoverer.
+    env_->Cover("owner/resend");
+    ResendAsOwner(id);
   } else {
     BeginRecovery(id, ballot);
   }
@@ -536,6 +546,31 @@ void EpaxosReplica::TryDecidePhase1(const CommandId& id) {
     env_->Cover("slow-path");
     SlowPath(id);
   }
+}
+
+// The owner's Phase 1 or Accept timed out: the same message again, to
+// every peer whose reply is missing (thrifty peers may have crashed).
+void EpaxosReplica::ResendAsOwner(const CommandId& id) {
+  const Lead& lead = leads_.at(id);
+  EpaxosMessage m;
+  m.kind =
+      lead.phase == Phase::kPreAccept ? MsgKind::kPreAccept : MsgKind::kAccept;
+  m.id = id;
+  m.sender = self_;
+  m.ballot = lead.ballot;
+  if (m.kind == MsgKind::kPreAccept || !Q(Quirk::kGoAcceptNoPayload)) {
+    m.cmd = lead.cmd;
+  }
+  m.seq = lead.seq;
+  m.deps = lead.deps;
+  std::vector<NodeId> to;
+  for (NodeId q : Others()) {
+    const bool answered = m.kind == MsgKind::kPreAccept
+                              ? lead.preaccept_votes.contains(q)
+                              : lead.accept_oks.contains(q);
+    if (!answered) to.push_back(q);
+  }
+  SendAll(to, m);
 }
 
 // [SOSP Fig.2 E3 line 4] union of the replies' deps, max of their seq.

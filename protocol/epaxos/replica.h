@@ -160,6 +160,7 @@ class EpaxosReplica final : public Replica {
   void StartAccept(const CommandId& id, const std::optional<Command>& cmd,
                    int64_t seq, std::vector<CommandId> deps, Ballot ballot);
   void SlowPath(const CommandId& id);
+  void ResendAsOwner(const CommandId& id);
   void CommitAsLeader(const CommandId& id, const std::optional<Command>& cmd,
                       int64_t seq, const std::vector<CommandId>& deps,
                       std::string_view path);
