@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, kQuirkCount> kQuirkNames = {
     "go-prepare-reply-ballot",
     "swift-local-vbal-wins",
     "spec-tpa-placeholder-stall",
+    "proto-recovery-deadlock",
 };
 
 constexpr std::string_view kKnownOptions =

@@ -44,6 +44,7 @@ enum class Quirk : uint8_t {
   kGoPrepareReplyBallot,      // 3.2: PrepareReply carries the new ballot
   kSwiftLocalVbalWins,        // 5.1: recoverer stamps its reply with new ballot
   kSpecTpaPlaceholderStall,   // 3.4: a not-seen placeholder is a TPA conflict
+  kProtoRecoveryDeadlock,     // 3.3: deferral waits for the conflict's commit
   kCount,
 };
 

@@ -90,6 +90,7 @@ std::vector<std::string> EpaxosCoverageBranches() {
       "quirk/exec-busywait",
       "quirk/exec-nil-stall",
       "quirk/tpa-placeholder-stall",
+      "quirk/recovery-deadlock-wait",
       "panic/tpa-nil-instance",
       "panic/tpa-scan-index",
   };
@@ -202,6 +203,14 @@ void EpaxosReplica::Timeout(const CommandId& id, std::optional<Ballot> ballot) {
     // SPEC quirk 3.4: the instance stays in leaderOfInst, which disables
     // SendPrepare for it here for good.
     env_->Cover("quirk/tpa-placeholder-stall");
+    return;
+  }
+  if (auto d = deferred_.find(id); d != deferred_.end() &&
+                                   Q(Quirk::kProtoRecoveryDeadlock) &&
+                                   !IsCommitted(d->second)) {
+    // PROTO quirk 3.3: the TR defers the victim until the conflicting
+    // command commits; its timer is re-armed by that commit.
+    env_->Cover("quirk/recovery-deadlock-wait");
     return;
   }
   if (Q(Quirk::kGoExecBusywait) && GoExecBlocked()) {
@@ -767,6 +776,12 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
   if (!inst.cmd || inst.cmd->nop) env_->Cover("nop-commit");
 
   ExecutorCommitted(id);
+  if (Q(Quirk::kProtoRecoveryDeadlock)) {
+    // PROTO quirk 3.3: what waited for this commit may recover again.
+    for (const auto& [waiting, on] : deferred_) {
+      if (on == id) ArmTimer(waiting);
+    }
+  }
 
   SettleProposal(id, learned);
 }
@@ -1299,7 +1314,8 @@ void EpaxosReplica::FinishTryPreAccept(const CommandId& id) {
     }
   }
   const CommandId on = lead.tpa_conflicts.front().first;
-  if (auto d = deferred_.find(on); d != deferred_.end() && d->second == id) {
+  if (auto d = deferred_.find(on); d != deferred_.end() && d->second == id &&
+                                   !Q(Quirk::kProtoRecoveryDeadlock)) {
     // Both recoveries defer on each other: break the cycle.
     env_->Cover("tpa/cycle-phase1");
     deferred_.erase(d);
