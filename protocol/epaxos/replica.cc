@@ -527,12 +527,21 @@ void EpaxosReplica::TryDecidePhase1(const CommandId& id) {
   Lead& lead = leads_.at(id);
   const int replies = static_cast<int>(lead.preaccept_votes.size());
   const int need = options_->FastQuorum() - 1;
-  const PreAcceptVote& first = lead.preaccept_votes.begin()->second;
-  bool identical = true;
+  // Thrifty: a recovery only counts the fixed fast quorum's pre-accepts
+  // (InOwnersFastQuorum), so only those make the fast path, also once a
+  // resend reached the other peers.
+  std::vector<const PreAcceptVote*> fast;
   for (const auto& [from, v] : lead.preaccept_votes) {
-    identical = identical && v.seq == first.seq && v.deps == first.deps;
+    if (!options_->thrifty || InOwnersFastQuorum(from, id)) fast.push_back(&v);
   }
-  if (lead.fast_allowed && replies >= need && identical) {
+  bool identical = true;
+  for (const PreAcceptVote* v : fast) {
+    identical = identical && v->seq == fast.front()->seq &&
+                v->deps == fast.front()->deps;
+  }
+  const int fast_replies = static_cast<int>(fast.size());
+  if (lead.fast_allowed && fast_replies >= need && identical) {
+    const PreAcceptVote& first = *fast.front();
     bool committed = true;
     if (options_->Optimized()) {
       for (const CommandId& d : first.deps) {
@@ -550,7 +559,7 @@ void EpaxosReplica::TryDecidePhase1(const CommandId& id) {
     }
   }
   const bool fast_impossible =
-      !lead.fast_allowed || !identical || replies >= need;
+      !lead.fast_allowed || !identical || fast_replies >= need;
   if (replies >= F() && fast_impossible) {
     env_->Cover("slow-path");
     SlowPath(id);
