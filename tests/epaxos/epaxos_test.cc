@@ -283,6 +283,33 @@ TEST(EpaxosRandom, LossAndRecoveriesKeepSafetyAndLiveness) {
   }
 }
 
+// Thrifty: an owner whose fast quorum is silent resends to every peer, but
+// only its fixed fast quorum's replies make the fast path: a recovery only
+// trusts their pre-accepts.
+TEST(EpaxosThrifty, ResendOutsideTheFastQuorumTakesTheSlowPath) {
+  FakeCluster c(
+      "epaxos:ballots=split,recovery=simple,thrifty=true,thrifty_peers=1:0", 3);
+  // R3 knows a conflicting e, so its reply to c will carry deps {e}.
+  c.Submit(2, Put("x", "3", 3, 1));
+  Match e_msgs;
+  e_msgs.from = 2;
+  c.Drop(e_msgs);
+  c.Submit(1, Put("x", "1", 1, 1));  // c = 1.1; fast quorum {R2, R1}
+  Match to_r1 = Msg("PreAccept", 1, 0);
+  ASSERT_TRUE(c.Drop(to_r1) > 0);  // R1 never answers
+  c.Timeout(1, Id(1, 1));          // resend to R1 and R3
+  c.Drop(Msg("PreAccept", 1, 0));
+  c.Step(Msg("PreAccept", 1, 2));
+  c.Step(Msg("PreAcceptReply", 2, 1));
+  EXPECT_EQ(c.coverage().count("fast-path"), 0u);
+  EXPECT_FALSE(c.FirstCommit(1, Id(1, 1)).has_value());
+  c.Timeout(1, Id(1, 1));  // a slow quorum but no fast one: slow path
+  c.DeliverAllRandomly();
+  ASSERT_TRUE(c.FirstCommit(1, Id(1, 1)).has_value());
+  EXPECT_EQ(c.FirstCommit(1, Id(1, 1))->path, "slow");
+  EXPECT_THAT(c.AgreementViolations(), IsEmpty());
+}
+
 // ---------------------------------------------------------------------------
 // Recovery
 
