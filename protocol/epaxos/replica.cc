@@ -569,7 +569,9 @@ void EpaxosReplica::TryDecidePhase1(const CommandId& id) {
 // The owner's Phase 1 or Accept timed out: the same message again, to
 // every peer whose reply is missing (thrifty peers may have crashed).
 void EpaxosReplica::ResendAsOwner(const CommandId& id) {
-  const Lead& lead = leads_.at(id);
+  Lead& lead = leads_.at(id);
+  // The fast quorum had its chance: a slow quorum of replies now decides.
+  lead.fast_allowed = false;
   EpaxosMessage m;
   m.kind =
       lead.phase == Phase::kPreAccept ? MsgKind::kPreAccept : MsgKind::kAccept;
@@ -1548,10 +1550,14 @@ void EpaxosReplica::ArmTimer(const CommandId& id) {
   const auto tries = attempts_.find(id);
   const int doublings =
       tries == attempts_.end() ? 0 : std::min(tries->second, 6);
+  // A live owner settles its own command within one timeout (slow path or
+  // resend); the others give it that much more before they preempt it.
+  const Duration grace = static_cast<NodeId>(id.origin) == self_
+                             ? options_->recovery_timeout
+                             : 2 * options_->recovery_timeout;
   const Duration after =
-      options_->recovery_timeout +
-      static_cast<Duration>(env_->Random(
-          (static_cast<uint64_t>(options_->backoff) << doublings) + 1));
+      grace + static_cast<Duration>(env_->Random(
+                  (static_cast<uint64_t>(options_->backoff) << doublings) + 1));
   timers_[id] = env_->SetTimer(after, RecoveryTimerTag(id));
 }
 
