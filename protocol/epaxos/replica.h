@@ -18,8 +18,14 @@
 // Recovery: every uncommitted instance a replica knows (and every
 // uncommitted dependency blocking execution) has a commit timer; its expiry
 // starts an explicit prepare with a higher ballot and re-arms the timer
-// with a random back-off. RecoveryTimerTag() gives the tag of that timer, so
-// a scripted scenario can fire "timeout(P, I)" for any instance.
+// with a random back-off. A live owner's own timer instead resends its
+// PreAccept/Accept to the peers that did not answer (slow path from then
+// on); the other replicas wait twice as long before preempting it. Thrifty
+// fan-out widens to every peer once a replica had to recover an instance
+// (no failure detector tells which preferred peer is alive), while the fast
+// path still counts only the fixed fast quorum. RecoveryTimerTag() gives
+// the tag of that timer, so a scripted scenario can fire "timeout(P, I)"
+// for any instance.
 //
 // A Go panic (nil dereference) ported by a quirk is signalled by
 // Env::Cover("panic/<what>"); the replica then goes inert like a crashed
