@@ -66,8 +66,8 @@ TEST(FuzzCampaignTest, SameResultsWhateverTheJobCount) {
   config.base_name = "built-in";
   config.vary_replicas = true;
   config.protocol = kSingleBallot;
-  config.first_seed = 128;
-  config.last_seed = 137;
+  config.first_seed = 122;
+  config.last_seed = 131;
   config.shrink = false;
   config.out_dir = FreshDir("jobs");
   config.jobs = 1;
@@ -77,7 +77,7 @@ TEST(FuzzCampaignTest, SameResultsWhateverTheJobCount) {
   absl::StatusOr<FuzzSummary> two = RunFuzz(config);
   ASSERT_TRUE(two.ok()) << two.status();
   EXPECT_EQ(one->seeds, 10);
-  // Something to compare: seed 131 breaks agreement.
+  // Something to compare: seed 126 breaks agreement.
   EXPECT_FALSE(one->findings.empty());
   EXPECT_EQ(WithoutTiming(one->ToJson()), WithoutTiming(two->ToJson()));
 }
@@ -89,7 +89,7 @@ TEST(FuzzCampaignTest, ShardsThroughGnuParallelMergeToTheUnshardedResult) {
     GTEST_SKIP() << "GNU parallel is not installed (scripts/setup.sh)";
   }
   const std::string common = std::string(" fuzz --protocol ") + kSingleBallot +
-                             " --seeds 128:137 --no-shrink --quiet --jobs 1";
+                             " --seeds 122:131 --no-shrink --quiet --jobs 1";
   const CommandResult whole =
       RunEpsim(common + " --json --out " + dir + "/whole");
   ASSERT_NE(whole.exit_code, 2) << whole.out;
@@ -149,13 +149,13 @@ TEST(FuzzCampaignTest, EpaxosStarSmokeFindsNoViolation) {
   }
 }
 
-// Seed 131 of the built-in base breaks agreement of EPaxos with one ballot
+// Seed 126 of the built-in base breaks agreement of EPaxos with one ballot
 // variable (found by `epsim fuzz --seeds 1:400`, see the Slow test below).
 TEST(FuzzCampaignTest, ViolationFileReplaysExactlyAndShrinksToTheSameCheck) {
   const std::string dir = FreshDir("single");
   const CommandResult r =
       RunEpsim(std::string("fuzz --protocol ") + kSingleBallot +
-               " --seeds 131:131 --quiet --json "
+               " --seeds 126:126 --quiet --json "
                "--shrink-runs 200 --out " +
                dir);
   ASSERT_EQ(r.exit_code, 1) << r.out;
@@ -178,7 +178,7 @@ TEST(FuzzCampaignTest, ViolationFileReplaysExactlyAndShrinksToTheSameCheck) {
   EXPECT_EQ(run_json["checks"][check], "violation");
   std::ifstream in(file);
   const nlohmann::json scenario = nlohmann::json::parse(in);
-  EXPECT_EQ(scenario["seed"], 131);
+  EXPECT_EQ(scenario["seed"], 126);
   EXPECT_EQ(scenario["expect"][scenario["protocol"].get<std::string>()], check);
 
   // Shrunk by fuzz: smaller, and still the same check.
@@ -251,9 +251,9 @@ TEST(FuzzCampaignTest, BadFlagsExitTwoAndWriteNothing) {
   }
 }
 
-// Measured: seeds 1:400 give agreement violations at seeds 131, 169 and 236
-// (about one seed in 130). The range has a margin over the first.
-TEST(FuzzSlowTest, EpaxosSingleBallotBreaksAgreementWithin250Seeds) {
+// Measured: seeds 1:400 give agreement violations at seeds 101, 116, 126
+// and 224. The range has a margin over the first.
+TEST(FuzzCampaignTest, EpaxosSingleBallotBreaksAgreementWithin250Seeds) {
   const std::string dir = FreshDir("slow");
   const CommandResult r =
       RunEpsim(std::string("fuzz --protocol ") + kSingleBallot +
