@@ -73,6 +73,7 @@ std::vector<std::string> StarCoverageBranches() {
       "trigger/commit-timeout",
       "trigger/stuck-attempt",
       "trigger/blocked-execution",
+      "trigger/dead-commit",
       "trigger/wait-deps",
       "buffer/held",
       "buffer/released",
@@ -569,7 +570,15 @@ bool StarReplica::HandleCommit(NodeId /*from*/, const StarMessage& m) {
     return true;
   }
   if (inst.bal < m.ballot) return false;
-  if (inst.bal > m.ballot) return true;  // dead; recovery (T2) catches up
+  if (inst.bal > m.ballot) {
+    // Dead here (I.6), yet the id is decided. I.11 "lagging processes": T2
+    // recovers it and R3 finds the commit. Without this, a process that
+    // joined a recovery whose recoverer then crashed, and that never saw the
+    // PreAccept, has no other reason to look at the id again.
+    env_->Cover("trigger/dead-commit");
+    ArmRecoveryTimer(m.id, false);
+    return true;
+  }
   inst.abal = m.ballot;
   SetCmd(m.id, inst, m.cmd);
   inst.dep = m.deps;
