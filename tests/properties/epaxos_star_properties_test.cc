@@ -17,7 +17,10 @@
 namespace epsim {
 namespace {
 
-constexpr uint64_t kSeeds = 30;
+// Inside the model a seed takes about 10 ms; beyond it, where timers and
+// retransmissions run until the deadline, up to a few seconds.
+constexpr uint64_t kSeedsInsideTheModel = 300;
+constexpr uint64_t kSeedsBeyondTheModel = 60;
 
 std::string Describe(const scenarios::RunResult& r) {
   std::string out;
@@ -27,7 +30,7 @@ std::string Describe(const scenarios::RunResult& r) {
   return absl::StrCat(out, "replay: ", r.replay_command);
 }
 
-void RunSeeds(harness::FaultModel model, bool liveness_owed) {
+void RunSeeds(harness::FaultModel model, uint64_t seeds, bool liveness_owed) {
   const scenarios::Scenario base = harness::DefaultFuzzBase();
   absl::StatusOr<protocol::ProtocolSpec> spec =
       protocol::ProtocolSpec::Parse("epaxos-star");
@@ -36,7 +39,7 @@ void RunSeeds(harness::FaultModel model, bool liveness_owed) {
   options.model = model;
   options.vary_replicas = true;
   int with_faults = 0;
-  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+  for (uint64_t seed = 1; seed <= seeds; ++seed) {
     absl::StatusOr<harness::FuzzCase> fuzz_case =
         harness::GenerateFuzzCase(base, *spec, seed, options);
     ASSERT_TRUE(fuzz_case.ok()) << fuzz_case.status();
@@ -45,7 +48,9 @@ void RunSeeds(harness::FaultModel model, bool liveness_owed) {
         scenarios::Simulate(fuzz_case->scenario, {});
     ASSERT_TRUE(r.ok()) << r.status();
     for (const scenarios::Violation& v : r->violations) {
-      if (!liveness_owed && v.check == "liveness") continue;
+      if (!liveness_owed && (v.check == "liveness" || v.check == "budget")) {
+        continue;
+      }
       ADD_FAILURE() << "seed " << seed << " (" << fuzz_case->scenario.protocol
                     << "): " << Describe(*r);
       break;
@@ -55,18 +60,17 @@ void RunSeeds(harness::FaultModel model, bool liveness_owed) {
     }
   }
   // The plans really inject faults.
-  EXPECT_GT(with_faults, static_cast<int>(kSeeds / 2));
+  EXPECT_GT(with_faults, static_cast<int>(seeds / 2));
 }
 
-// Liveness inside the model is not asserted yet: over 150 seeds a few
-// (e.g. 97) end with a committed command never executed at one replica
-// that knows it only as INITIAL; under investigation (see the README).
-TEST(EpaxosStarPropertiesTest, InsideTheModelSafetyHolds) {
-  RunSeeds(harness::FaultModel::kCrashStop, /*liveness_owed=*/false);
+TEST(EpaxosStarPropertiesTest, InsideTheModelSafetyAndLivenessHold) {
+  RunSeeds(harness::FaultModel::kCrashStop, kSeedsInsideTheModel,
+           /*liveness_owed=*/true);
 }
 
 TEST(EpaxosStarPropertiesTest, BeyondTheModelSafetyStillHolds) {
-  RunSeeds(harness::FaultModel::kAny, /*liveness_owed=*/false);
+  RunSeeds(harness::FaultModel::kAny, kSeedsBeyondTheModel,
+           /*liveness_owed=*/false);
 }
 
 }  // namespace
