@@ -1179,13 +1179,25 @@ uint64_t StarReplica::StateHash() const {
   }
   for (const auto& [id, a] : attempts_) {
     h.Add(id).Add(a.ballot).Add(static_cast<uint64_t>(a.stage));
-    for (const auto& [q, r] : a.replies) h.Add(static_cast<uint64_t>(q));
+    // Every field an attempt's later steps read (explore's visited set
+    // must not merge two states that can still diverge).
+    for (const auto& [q, r] : a.replies) {
+      h.Add(static_cast<uint64_t>(q)).Add(r.abal).Add(r.cmd).Add(r.dep);
+      h.Add(r.init_dep).Add(static_cast<uint64_t>(r.phase));
+    }
     for (NodeId q : a.quorum) h.Add(static_cast<uint64_t>(q));
-    h.Add(static_cast<uint64_t>(a.r_max));
-    for (const auto& [q, i] : a.validate_ok) {
-      h.Add(static_cast<uint64_t>(q)).Add(i.size());
+    h.Add(static_cast<uint64_t>(a.r_max)).Add(a.cmd).Add(a.dep);
+    for (const auto& [q, list] : a.validate_ok) {
+      h.Add(static_cast<uint64_t>(q)).Add(list.size());
+      for (const Invalidating& i : list) {
+        h.Add(i.id).Add(static_cast<uint64_t>(i.phase));
+      }
     }
     for (const CommandId& i : a.invalidating) h.Add(i);
+  }
+  for (const auto& [id, waiters] : waiting_on_) {
+    h.Add(id).Add(waiters.size());
+    for (const CommandId& w : waiters) h.Add(w);
   }
   for (const auto& [id, hint] : ballot_hints_) h.Add(id).Add(hint);
   for (const auto& [id, msgs] : buffered_) {

@@ -367,5 +367,28 @@ TEST(StarRecoveryTest, CommitBeforeRecoverIsBufferedNotDropped) {
   EXPECT_TRUE(c.CommitAt(C, CommandId{0, 99}).has_value());
 }
 
+// `epsim explore` merges states by StateHash: two recoverers that differ
+// only in what one RecoverOK said must hash differently (they can still
+// decide differently once the quorum is complete).
+TEST(StarRecoveryTest, StateHashCoversRecoverReplyContents) {
+  const Command px = Put("k", "x");  // one request id for every run
+  auto recoverer_hash = [&px](bool b_saw_preaccept) {
+    Cluster c(5);
+    const CommandId x = c.Submit(A, px);
+    if (b_saw_preaccept) {
+      EXPECT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B));
+    }
+    c.Drop({{}, A, {}, {}});
+    EXPECT_TRUE(c.replica(C).StartRecovery(x, std::nullopt).ok());
+    EXPECT_TRUE(c.Deliver(MsgKind::kRecover, C, B));
+    EXPECT_TRUE(c.Deliver(MsgKind::kRecoverOK, B, C));
+    // Two of the n - f = 3 replies: still collecting.
+    EXPECT_FALSE(c.CommitAt(C, x).has_value());
+    return c.replica(C).StateHash();
+  };
+  EXPECT_NE(recoverer_hash(true), recoverer_hash(false));
+  EXPECT_EQ(recoverer_hash(true), recoverer_hash(true));
+}
+
 }  // namespace
 }  // namespace epsim::protocol::epaxos_star::testing
