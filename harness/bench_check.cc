@@ -119,11 +119,6 @@ checker::History Generate(const Workload& w, uint64_t seed) {
   return h;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
 
 int BenchCheck(const BenchOptions& options) {

@@ -1,4 +1,5 @@
-// `epsim bench [check] [--protocol P] [--repetitions N] [--json] [--quiet]`:
+// `epsim bench [check] [--protocol P [--conflict C]] [--repetitions N]
+// [--json] [--quiet]`:
 // with no argument, the bare event loop (harness/bench_world.cc); `check`,
 // the linearizability checker; --protocol P, one protocol in the simulator.
 #include <string>
@@ -26,6 +27,10 @@ int BenchCommand(const Args& args) {
   flags.String("protocol", &protocol, "benchmark this protocol instead");
   flags.Int("repetitions", &options.repetitions,
             "runs per figure; the median is reported (default 5)");
+  double conflict = -1;
+  flags.Double("conflict", &conflict,
+               "with --protocol: only this conflict rate, 0..1 (default: 0 "
+               "and 0.25)");
   flags.Bool("json", &options.json, "print one JSON object instead of text");
   flags.Bool("quiet", &options.quiet, "no progress line");
   if (auto s = flags.Parse(args); !s.ok()) return flags.Fail(s);
@@ -34,6 +39,17 @@ int BenchCommand(const Args& args) {
     return flags.Fail(absl::InvalidArgumentError(
         absl::StrCat("--repetitions: expected a positive number, got ",
                      options.repetitions)));
+  }
+  if (conflict != -1) {
+    if (protocol.empty()) {
+      return flags.Fail(
+          absl::InvalidArgumentError("--conflict needs --protocol"));
+    }
+    if (!(conflict >= 0 && conflict <= 1)) {
+      return flags.Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--conflict: expected a rate between 0 and 1, got ", conflict)));
+    }
+    options.conflicts = {conflict};
   }
   if (!what.empty() && what != "check") {
     return flags.Fail(absl::InvalidArgumentError(absl::StrCat(

@@ -72,15 +72,6 @@ struct Workload {
   uint64_t events;
 };
 
-// CPU time of this thread: on a loaded machine it says more than the wall
-// clock about the loop's own cost.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) +
-         static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 struct Sample {
   double events_per_second;
   double events_per_cpu_second;
@@ -119,13 +110,6 @@ Sample RunOnce(const Workload& w, uint64_t seed) {
           world.TraceHash()};
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) return 0;
-  const size_t mid = v.size() / 2;
-  return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
 const Workload kPingPong = {
     "ping-pong", "2 nodes, one message bouncing, no jitter", 2, 2, 1, false,
     4'000'000};
@@ -140,12 +124,28 @@ const Workload kManyNodes = {
 
 }  // namespace
 
-double BareLoopEventsPerSecond(int64_t repetitions) {
-  std::vector<double> rates;
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+BareLoopRate BareLoopEventsPerSecond(int64_t repetitions) {
+  std::vector<double> wall, cpu;
   for (int64_t r = 0; r < std::max<int64_t>(repetitions, 1); ++r) {
-    rates.push_back(RunOnce(kPingPong, /*seed=*/1).events_per_second);
+    const Sample s = RunOnce(kPingPong, /*seed=*/1);
+    wall.push_back(s.events_per_second);
+    cpu.push_back(s.events_per_cpu_second);
   }
-  return Median(rates);
+  return {Median(wall), Median(cpu)};
 }
 
 int BenchWorld(const BenchOptions& options) {
