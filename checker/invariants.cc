@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "base/check.h"
 #include "base/strings.h"
+#include "protocol/common/hash.h"
 
 namespace epsim::checker {
 namespace {
@@ -21,8 +22,8 @@ std::string Ids(const std::vector<CommandId>& ids) {
 }
 
 // Grows `v` so that index `i` exists, filling with `fill`.
-template <typename T>
-void Reach(std::vector<T>& v, size_t i, const T& fill) {
+template <typename Vector>
+void Reach(Vector& v, size_t i, const typename Vector::value_type& fill) {
   if (v.size() <= i) v.resize(i + 1, fill);
 }
 
@@ -40,6 +41,11 @@ std::string_view CheckVerdictName(CheckVerdict v) {
       return "not-run";
   }
   return "?";
+}
+
+std::string Where::Event() const {
+  if (!event.empty() || action.empty()) return event;
+  return absl::StrCat(Av(action), " ", subject.ToString(), " at r", replica);
 }
 
 std::string InvariantViolation::ToString() const {
@@ -79,8 +85,38 @@ void RunChecker::Violate(std::string_view check, const Where& where,
   const std::string name(check);
   verdicts_[name] = CheckVerdict::kViolation;
   if (++violation_counts_[name] > kMaxViolationsPerCheck) return;
-  violations_.push_back({name, where, std::move(commands), std::move(replicas),
-                         std::move(detail)});
+  InvariantViolation v{name, where, std::move(commands), std::move(replicas),
+                       std::move(detail)};
+  v.where.event = where.Event();
+  v.where.action = {};
+  violations_.push_back(std::move(v));
+}
+
+bool RunChecker::FirstCommit::Same(const protocol::CommitRecord& record) const {
+  return record.deps.size() == deps_size && record.seq == seq &&
+         record.command == command &&
+         protocol::SetDigest(record.deps) == deps_digest;
+}
+
+std::string RunChecker::FirstCommit::ToString(const CommandId& id) const {
+  protocol::CommitRecord record;
+  record.id = id;
+  record.command = command;
+  record.seq = seq;
+  record.ballot = ballot;
+  record.deps = deps;
+  std::string out = record.ToString();
+  if (deps.size() != deps_size) {
+    // Too long to keep: say which set it was without listing it.
+    const std::string listed = "deps={}";
+    const size_t at = out.find(listed);
+    if (at != std::string::npos) {
+      out.replace(at, listed.size(),
+                  absl::StrCat("deps={", deps_size, " ids, digest ",
+                               absl::Hex(deps_digest, absl::kZeroPad16), "}"));
+    }
+  }
+  return out;
 }
 
 void RunChecker::OnSubmitted(const protocol::Command& command) {
@@ -98,15 +134,22 @@ void RunChecker::OnCommitted(NodeId replica,
   auto [it, first] = first_commit_.try_emplace(record.id);
   if (!first) {
     const FirstCommit& earlier = it->second;
-    if (!earlier.record.SameDecision(record)) {
+    if (!earlier.Same(record)) {
       Violate(kAgreement, where, {record.id}, {earlier.replica, replica},
               absl::StrCat("replica ", earlier.replica, " committed ",
-                           earlier.record.ToString(), " but replica ", replica,
-                           " committed ", record.ToString()));
+                           earlier.ToString(record.id), " but replica ",
+                           replica, " committed ", record.ToString()));
     }
     return;
   }
-  it->second = {replica, record};
+  FirstCommit& f = it->second;
+  f.replica = replica;
+  f.command = record.command;
+  f.seq = record.seq;
+  f.ballot = record.ballot;
+  f.deps_digest = protocol::SetDigest(record.deps);
+  f.deps_size = record.deps.size();
+  if (record.deps.size() <= kKeptDeps) f.deps = record.deps;
   if (!record.command.nop && !Submitted(record.command)) {
     Violate(kExactlyOnce, where, {record.id}, {replica},
             absl::StrCat("committed ", record.command.ToString(),
@@ -123,13 +166,14 @@ void RunChecker::OnExecuted(NodeId replica,
                             const protocol::ExecutionRecord& record,
                             const Where& where) {
   EPSIM_CHECK(replica >= 0) << "replica ids are non-negative";
-  absl::flat_hash_map<CommandId, int64_t>& executed = executed_[replica];
-  if (auto [it, fresh] = executed.try_emplace(record.id, 1); !fresh) {
-    ++it->second;
-    Violate(kExactlyOnce, where, {record.id}, {replica},
-            absl::StrCat("replica ", replica, " executed ",
-                         record.id.ToString(), " ", record.command.ToString(),
-                         " ", it->second, " times"));
+  Executions& executions = executions_[record.id];
+  Reach(executions.position, replica, int32_t{-1});
+  if (executions.position[replica] >= 0) {
+    const int64_t times = 1 + ++repeated_[{replica, record.id}];
+    Violate(
+        kExactlyOnce, where, {record.id}, {replica},
+        absl::StrCat("replica ", replica, " executed ", record.id.ToString(),
+                     " ", record.command.ToString(), " ", times, " times"));
     return;  // its first execution is the one ordered
   }
   if (record.command.nop || !Submitted(record.command)) {
@@ -149,41 +193,44 @@ void RunChecker::OnExecuted(NodeId replica,
                            record.id.ToString()));
     }
   }
-  CheckExecutionOrder(replica, record, where);
+  CheckExecutionOrder(replica, record, where, executions);
 }
 
 // Replica r executes c now, after everything in its log for c's key. A
 // violation is a pair (c, d) of conflicting commands with d before c at r and
 // c before d at some r'. For each r' that executed c (at position p'),
-// max_common[r][r'] is the largest r'-position of anything both executed, so
+// common[r][r'] is the largest r'-position of anything both executed, so
 // "some d after p' at r' that r executed" is one comparison. The symmetric
 // case (r' is the one executing last) is the same test with the roles
-// swapped, made when r' executes. Each execution costs O(replicas).
+// swapped, made when r' executes. Each execution costs O(replicas) and one
+// look-up of the key; only a violation's witness search walks the log.
 void RunChecker::CheckExecutionOrder(NodeId replica,
                                      const protocol::ExecutionRecord& record,
-                                     const Where& where) {
+                                     const Where& where,
+                                     Executions& executions) {
   const protocol::Command& c = record.command;
   const bool write = c.IsWrite();
-  std::vector<KeyLog>& logs = key_logs_[c.key];
-  Reach(logs, replica, KeyLog{});
-  KeyLog& mine = logs[replica];
-  const int64_t my_position = static_cast<int64_t>(mine.sequence.size());
-  for (NodeId other = 0; other < static_cast<NodeId>(logs.size()); ++other) {
-    if (other == replica) continue;
-    KeyLog& theirs = logs[other];
-    auto found = theirs.position.find(record.id);
-    if (found == theirs.position.end()) continue;
-    const int64_t their_position = found->second;
-    Reach(mine.max_common, other, int64_t{-1});
-    Reach(mine.max_common_write, other, int64_t{-1});
-    const int64_t latest =
-        write ? mine.max_common[other] : mine.max_common_write[other];
+  KeyLog& log = key_logs_[c.key];
+  const size_t replicas =
+      std::max(static_cast<size_t>(replica) + 1, executions.position.size());
+  Reach(log.length, replicas - 1, int32_t{0});
+  Reach(log.common, replicas - 1, {});
+  const int32_t my_position = log.length[replica]++;
+  auto& mine = log.common[replica];
+  for (NodeId other = 0;
+       other < static_cast<NodeId>(executions.position.size()); ++other) {
+    const int32_t their_position = executions.position[other];
+    if (other == replica || their_position < 0) continue;
+    Reach(mine, other, KeyLog::Common{});
+    const int32_t latest = write ? mine[other].any : mine[other].write;
     if (latest > their_position) {
       // Find the witness: after c at `other`, conflicting, executed here.
-      for (int64_t p = their_position + 1;
-           p < static_cast<int64_t>(theirs.sequence.size()); ++p) {
-        const KeyLog::Entry& d = theirs.sequence[p];
-        if ((write || d.write) && mine.position.contains(d.id)) {
+      for (const KeyLog::Entry& d : log.entries) {
+        if (d.replica != other || d.position <= their_position) continue;
+        if (!(write || d.write)) continue;
+        const Executions& de = executions_.at(d.id);
+        if (static_cast<size_t>(replica) < de.position.size() &&
+            de.position[replica] >= 0) {
           Violate(
               kExecutionOrder, where, {d.id, record.id}, {replica, other},
               absl::StrCat("replica ", replica, " executed ", d.id.ToString(),
@@ -196,20 +243,17 @@ void RunChecker::CheckExecutionOrder(NodeId replica,
       }
     }
     // c is now executed by both.
-    Reach(theirs.max_common, replica, int64_t{-1});
-    Reach(theirs.max_common_write, replica, int64_t{-1});
-    mine.max_common[other] = std::max(mine.max_common[other], their_position);
-    theirs.max_common[replica] =
-        std::max(theirs.max_common[replica], my_position);
+    auto& theirs = log.common[other];
+    Reach(theirs, replica, KeyLog::Common{});
+    mine[other].any = std::max(mine[other].any, their_position);
+    theirs[replica].any = std::max(theirs[replica].any, my_position);
     if (write) {
-      mine.max_common_write[other] =
-          std::max(mine.max_common_write[other], their_position);
-      theirs.max_common_write[replica] =
-          std::max(theirs.max_common_write[replica], my_position);
+      mine[other].write = std::max(mine[other].write, their_position);
+      theirs[replica].write = std::max(theirs[replica].write, my_position);
     }
   }
-  mine.position.emplace(record.id, my_position);
-  mine.sequence.push_back({record.id, write});
+  executions.position[replica] = my_position;
+  log.entries.push_back({record.id, replica, my_position, write});
 }
 
 void RunChecker::Finish(const std::vector<ReplicaFinalState>& replicas,

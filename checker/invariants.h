@@ -34,12 +34,15 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "checker/history.h"
 #include "checker/linearizability.h"
 #include "protocol/common/command.h"
@@ -51,9 +54,25 @@ namespace epsim::checker {
 
 // The event during which a check saw something.
 struct Where {
+  Where() = default;
+  Where(protocol::Time time, protocol::NodeId replica, std::string event)
+      : time(time), replica(replica), event(std::move(event)) {}
+  Where(protocol::Time time, protocol::NodeId replica, std::string_view action,
+        protocol::CommandId subject)
+      : time(time), replica(replica), action(action), subject(subject) {}
+
   protocol::Time time = 0;
   protocol::NodeId replica = -1;  // -1: not one replica's event (end of run)
   std::string event;              // e.g. "deliver Commit(1.3) from 2"
+  // The same, built only if a check reports (the harness calls the checker
+  // at every commit and execution): when `event` is empty and `action` is
+  // not, the event reads "<action> <subject> at r<replica>". `action` must
+  // outlive the call (a string literal); a stored violation has `event`.
+  std::string_view action;
+  protocol::CommandId subject;
+
+  // `event`, or the text `action` and `subject` stand for.
+  std::string Event() const;
 };
 
 struct InvariantViolation {
@@ -124,22 +143,43 @@ class RunChecker {
   static constexpr int64_t kMaxViolationsPerCheck = 10;
 
  private:
+  // The first commit of an id, compared with every later one. Exact
+  // dependency sets grow with a key's history, so the deps are kept as a
+  // digest (and in full only while short, for the report).
   struct FirstCommit {
-    protocol::NodeId replica;
-    protocol::CommitRecord record;
+    protocol::NodeId replica = -1;
+    protocol::Command command;
+    std::optional<int64_t> seq;
+    protocol::Ballot ballot = 0;
+    uint64_t deps_digest = 0;  // protocol::SetDigest
+    size_t deps_size = 0;
+    std::vector<protocol::CommandId> deps;  // empty unless <= kKeptDeps
+    bool Same(const protocol::CommitRecord& record) const;
+    std::string ToString(const protocol::CommandId& id) const;
   };
-  // One replica's executions of one key, in order.
+  static constexpr size_t kKeptDeps = 32;
+  // Where one id was executed: per replica, its position in that
+  // replica's log of the id's key (-1: not executed there).
+  struct Executions {
+    absl::InlinedVector<int32_t, 7> position;
+  };
+  // Every replica's executions of one key.
   struct KeyLog {
     struct Entry {
       protocol::CommandId id;
+      int32_t replica;
+      int32_t position;  // in `replica`'s log of the key
       bool write;
     };
-    std::vector<Entry> sequence;
-    absl::flat_hash_map<protocol::CommandId, int64_t> position;
-    // Indexed by another replica r': the largest position at r' of a
-    // command (of a write) both replicas executed.
-    std::vector<int64_t> max_common;
-    std::vector<int64_t> max_common_write;
+    std::vector<Entry> entries;              // in the order reported
+    absl::InlinedVector<int32_t, 7> length;  // per replica
+    // common[r][r']: the largest position at r' of a command (of a write)
+    // both r and r' executed; -1 if none.
+    struct Common {
+      int32_t any = -1;
+      int32_t write = -1;
+    };
+    std::vector<absl::InlinedVector<Common, 7>> common;
   };
 
   void Violate(std::string_view check, const Where& where,
@@ -148,24 +188,25 @@ class RunChecker {
   bool Submitted(const protocol::Command& command) const;
   void CheckExecutionOrder(protocol::NodeId replica,
                            const protocol::ExecutionRecord& record,
-                           const Where& where);
+                           const Where& where, Executions& executions);
 
   std::vector<std::unique_ptr<protocol::ProtocolCheck>> protocol_checks_;
   absl::btree_map<std::string, CheckVerdict> verdicts_;
   absl::btree_map<std::string, int64_t> violation_counts_;
   std::vector<InvariantViolation> violations_;
 
-  absl::btree_map<protocol::RequestId, protocol::Command> submitted_;
+  // Hash maps are only looked up here, never iterated (design.md).
+  absl::flat_hash_map<protocol::RequestId, protocol::Command> submitted_;
   absl::flat_hash_map<protocol::CommandId, FirstCommit> first_commit_;
-  // (replica, id) executed; (replica, request) took effect.
-  absl::flat_hash_map<protocol::NodeId,
-                      absl::flat_hash_map<protocol::CommandId, int64_t>>
-      executed_;
-  absl::btree_map<std::pair<protocol::NodeId, protocol::RequestId>,
-                  protocol::CommandId>
+  absl::flat_hash_map<protocol::CommandId, Executions> executions_;
+  // (replica, id) -> executions beyond the first (exactly-once reports).
+  absl::flat_hash_map<std::pair<protocol::NodeId, protocol::CommandId>, int64_t>
+      repeated_;
+  // (replica, request) took effect as id.
+  absl::flat_hash_map<std::pair<protocol::NodeId, protocol::RequestId>,
+                      protocol::CommandId>
       took_effect_;
-  // key -> replica -> log.
-  absl::flat_hash_map<std::string, std::vector<KeyLog>> key_logs_;
+  absl::flat_hash_map<std::string, KeyLog> key_logs_;
 };
 
 }  // namespace epsim::checker

@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -45,18 +47,25 @@ uint64_t HashString(std::string_view s) {
   return h;
 }
 
-// A protocol message travelling through the simulated network.
+// A protocol message travelling through the simulated network. The world
+// fingerprints every send and delivery; the message is immutable, so its
+// fingerprint is computed once.
 class ProtocolPayload : public sim::Payload {
  public:
   explicit ProtocolPayload(protocol::MessagePtr message)
       : message_(std::move(message)) {}
   std::string_view Type() const override { return message_->Type(); }
   std::string Describe() const override { return message_->Describe(); }
-  uint64_t Fingerprint() const override { return message_->Fingerprint(); }
+  uint64_t Fingerprint() const override {
+    if (!fingerprint_) fingerprint_ = message_->Fingerprint();
+    return *fingerprint_;
+  }
   const protocol::Message& message() const { return *message_; }
+  const protocol::MessagePtr& shared_message() const { return message_; }
 
  private:
   protocol::MessagePtr message_;
+  mutable std::optional<uint64_t> fingerprint_;
 };
 
 class ClientRequestPayload : public sim::Payload {
@@ -133,8 +142,14 @@ class ReplicaHost : public sim::Process, public protocol::Env {
   void Send(protocol::NodeId to, protocol::MessagePtr message) override {
     EPSIM_CHECK(to != index_) << "a replica sends to itself synchronously";
     EPSIM_CHECK(to >= 0 && to < n_) << "no replica " << to;
-    world_.Send(index_, to,
-                std::make_shared<ProtocolPayload>(std::move(message)));
+    // A broadcast hands the same message to every peer: wrap it once. (The
+    // last payload keeps its message alive, so a pointer match is never a
+    // new message at a recycled address.)
+    if (last_payload_ == nullptr ||
+        last_payload_->shared_message() != message) {
+      last_payload_ = std::make_shared<ProtocolPayload>(std::move(message));
+    }
+    world_.Send(index_, to, last_payload_);
   }
   protocol::TimerId SetTimer(protocol::Duration after, uint64_t tag) override {
     return world_.SetTimer(index_, after, tag);
@@ -156,6 +171,7 @@ class ReplicaHost : public sim::Process, public protocol::Env {
   int n_;
   bool inert_ = false;  // a protocol "panicked" (EPaxos quirks)
   std::unique_ptr<protocol::Replica> replica_;
+  std::shared_ptr<const ProtocolPayload> last_payload_;
   // Client requests this replica received and must answer: request -> client
   // node.
   absl::btree_map<std::pair<int32_t, int64_t>, sim::NodeId> pending_clients_;
@@ -199,6 +215,7 @@ class ClientNode : public sim::Process {
 };
 
 struct RequestState {
+  bool known = false;  // a client called it
   sim::Time call = 0;
   int site = 0;
   // When the replica the client talks to learnt the commit.
@@ -206,6 +223,62 @@ struct RequestState {
   uint64_t executed_mask = 0;  // replicas where it took effect
   bool committed = false;
   bool returned = false;
+};
+
+// Client requests by id. Clients number themselves densely from 0 and
+// their requests densely from 0, so a table per client replaces a search
+// tree on the per-commit and per-execution paths; ForEach visits requests in
+// (client, number) order.
+class RequestTable {
+ public:
+  // Null for a request no client called.
+  RequestState* Find(const RequestId& request) {
+    if (request.client < 0 || request.number < 0 ||
+        static_cast<size_t>(request.client) >= by_client_.size()) {
+      return nullptr;
+    }
+    std::vector<RequestState>& mine = by_client_[request.client];
+    if (static_cast<size_t>(request.number) >= mine.size()) return nullptr;
+    RequestState& state = mine[request.number];
+    return state.known ? &state : nullptr;
+  }
+  // The request's state, created (known) if new.
+  RequestState& Get(const RequestId& request) {
+    EPSIM_CHECK(request.client >= 0 && request.number >= 0 &&
+                request.client < kMaxClients && request.number < kMaxNumber)
+        << "request c" << request.client << "#" << request.number
+        << " is outside the table";
+    if (static_cast<size_t>(request.client) >= by_client_.size()) {
+      by_client_.resize(request.client + 1);
+    }
+    std::vector<RequestState>& mine = by_client_[request.client];
+    if (static_cast<size_t>(request.number) >= mine.size()) {
+      mine.resize(request.number + 1);
+    }
+    RequestState& state = mine[request.number];
+    if (!state.known) {
+      state.known = true;
+      ++size_;
+    }
+    return state;
+  }
+  int64_t size() const { return size_; }
+  template <typename F>  // f(const RequestId&, const RequestState&)
+  void ForEach(F f) const {
+    for (size_t c = 0; c < by_client_.size(); ++c) {
+      for (size_t n = 0; n < by_client_[c].size(); ++n) {
+        if (!by_client_[c][n].known) continue;
+        f(RequestId{static_cast<int32_t>(c), static_cast<int64_t>(n)},
+          by_client_[c][n]);
+      }
+    }
+  }
+
+ private:
+  static constexpr int32_t kMaxClients = 1 << 20;
+  static constexpr int64_t kMaxNumber = int64_t{1} << 32;
+  std::vector<std::vector<RequestState>> by_client_;
+  int64_t size_ = 0;
 };
 
 class Run {
@@ -229,9 +302,9 @@ class Run {
   void OnCover(std::string_view branch, int replica);
   void OnPanic(int replica, std::string_view what);
   void OnClientReplicaCommit(const RequestId& request) {
-    auto it = requests_.find(request);
-    if (it != requests_.end() && !it->second.first_commit) {
-      it->second.first_commit = world_.Now();
+    RequestState* state = requests_.Find(request);
+    if (state != nullptr && !state->first_commit) {
+      state->first_commit = world_.Now();
     }
   }
   bool verbose() const { return static_cast<bool>(options_.verbose); }
@@ -257,6 +330,8 @@ class Run {
   void ApplyFault(const FaultEvent& fault);
   void AddViolation(Violation v);
   bool AllDone() const;
+  // Recounts requests_fully_executed_ (the set of live replicas changed).
+  void RecountFullyExecuted();
   void CheckLiveness(RunResult& result);
   // End-of-run work shared by timed and scripted runs: linearizability of
   // the clients' history, recovery counts.
@@ -278,19 +353,27 @@ class Run {
   int clients_finished_ = 0;
 
   checker::HistoryRecorder history_;
-  absl::btree_map<RequestId, RequestState> requests_;
+  RequestTable requests_;
   absl::btree_map<int64_t, RequestId> request_of_history_;
+  // Requests executed at every replica of live_mask_.
   int64_t requests_fully_executed_ = 0;
+  // Env::Cover counts; merged into result_.coverage when the run ends
+  // (looked up by the branch's text without building a string).
+  absl::flat_hash_map<std::string, int64_t> coverage_;
   uint64_t live_mask_ = 0;  // replicas that never crashed
   uint64_t ever_crashed_ = 0;
 
-  // Agreement and first-commit bookkeeping (the checker library adds the
-  // rest of the checks).
-  absl::btree_map<CommandId, protocol::CommitRecord> first_commit_;
-  // Per replica: command ids committed, for duplicate-commit detection.
-  std::vector<absl::btree_map<CommandId, protocol::CommitRecord>> committed_at_;
-  // Execution order per replica per key: the sequence of command ids.
-  std::vector<absl::btree_set<CommandId>> executed_at_;
+  // What a script's end checks need of the commits (the checker library
+  // does the rest); hash maps, looked up only (scripts sort what they list).
+  struct FirstCommit {
+    bool nop = false;
+    RequestId request;
+  };
+  absl::flat_hash_map<CommandId, FirstCommit> first_commit_;
+  // Per replica: id -> committed as Nop.
+  std::vector<absl::flat_hash_map<CommandId, bool>> committed_at_;
+  // Per replica: the ids it executed.
+  std::vector<absl::flat_hash_set<CommandId>> executed_at_;
   // Per replica, the requests in the order they took effect (a candidate
   // linearization for the history check).
   std::vector<std::vector<RequestId>> effect_order_;
@@ -439,7 +522,8 @@ Command Run::NextCommand(int client, int64_t number) {
 int64_t Run::OnClientCall(int client, const Command& command, int site) {
   const int64_t id = history_.Call(client, command, world_.Now());
   checks_->OnSubmitted(command);
-  RequestState& state = requests_[command.request];
+  RequestState& state = requests_.Get(command.request);
+  if (live_mask_ == 0) ++requests_fully_executed_;  // nobody left to wait for
   state.call = world_.Now();
   state.site = site;
   request_of_history_[id] = command.request;
@@ -450,7 +534,7 @@ int64_t Run::OnClientCall(int client, const Command& command, int site) {
 void Run::OnClientReturn(int64_t history_id, const Command& command,
                          const protocol::KvResult& result) {
   history_.Return(history_id, result, world_.Now());
-  RequestState& state = requests_[command.request];
+  RequestState& state = requests_.Get(command.request);
   state.returned = true;
   ++result_.completed;
   LatencySamples& lat =
@@ -471,12 +555,11 @@ void Run::AddViolation(Violation v) {
 }
 
 void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
-  checks_->OnCommitted(
-      replica, record,
-      {world_.Now(), replica,
-       absl::StrCat("commit of ", record.id.ToString(), " at r", replica)});
-  committed_at_[replica].try_emplace(record.id, record);
-  auto [first, fresh] = first_commit_.try_emplace(record.id, record);
+  checks_->OnCommitted(replica, record,
+                       {world_.Now(), replica, "commit of", record.id});
+  committed_at_[replica].try_emplace(record.id, record.command.nop);
+  auto [first, fresh] = first_commit_.try_emplace(
+      record.id, FirstCommit{record.command.nop, record.command.request});
   if (!fresh) return;
   if (record.command.nop) {
     ++result_.nop;
@@ -488,23 +571,21 @@ void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
     ++result_.recovered;
   }
   if (record.command.nop) return;
-  auto req = requests_.find(record.command.request);
-  if (req != requests_.end() && !req->second.committed) {
-    req->second.committed = true;
+  RequestState* req = requests_.Find(record.command.request);
+  if (req != nullptr && !req->committed) {
+    req->committed = true;
     ++result_.committed;
   }
 }
 
 void Run::OnExecuted(int replica, const protocol::ExecutionRecord& record) {
-  checks_->OnExecuted(
-      replica, record,
-      {world_.Now(), replica,
-       absl::StrCat("execution of ", record.id.ToString(), " at r", replica)});
+  checks_->OnExecuted(replica, record,
+                      {world_.Now(), replica, "execution of", record.id});
   executed_at_[replica].insert(record.id);
   shadow_[replica].Apply(record.command);
-  auto req = requests_.find(record.command.request);
-  if (req == requests_.end()) return;
-  RequestState& state = req->second;
+  RequestState* req = requests_.Find(record.command.request);
+  if (req == nullptr) return;
+  RequestState& state = *req;
   const uint64_t bit = uint64_t{1} << replica;
   if (!record.duplicate) {
     if (state.executed_mask == 0) ++result_.executed;
@@ -518,7 +599,9 @@ void Run::OnExecuted(int replica, const protocol::ExecutionRecord& record) {
 }
 
 void Run::OnCover(std::string_view branch, int) {
-  ++result_.coverage[std::string(branch)];
+  auto it = coverage_.find(Av(branch));
+  if (it == coverage_.end()) it = coverage_.emplace(branch, 0).first;
+  ++it->second;
 }
 
 void Run::OnPanic(int replica, std::string_view what) {
@@ -529,11 +612,16 @@ void Run::OnPanic(int replica, std::string_view what) {
 
 bool Run::AllDone() const {
   if (clients_finished_ < static_cast<int>(clients_.size())) return false;
-  int64_t complete = 0;
-  for (const auto& [req, state] : requests_) {
-    if ((state.executed_mask & live_mask_) == live_mask_) ++complete;
-  }
-  return complete == static_cast<int64_t>(requests_.size());
+  return requests_fully_executed_ == requests_.size();
+}
+
+void Run::RecountFullyExecuted() {
+  requests_fully_executed_ = 0;
+  requests_.ForEach([this](const RequestId&, const RequestState& state) {
+    if ((state.executed_mask & live_mask_) == live_mask_) {
+      ++requests_fully_executed_;
+    }
+  });
 }
 
 void Run::ApplyFault(const FaultEvent& f) {
@@ -542,6 +630,7 @@ void Run::ApplyFault(const FaultEvent& f) {
       world_.Crash(f.replica);
       ever_crashed_ |= uint64_t{1} << f.replica;
       live_mask_ &= ~(uint64_t{1} << f.replica);
+      RecountFullyExecuted();
       break;
     case FaultEvent::Kind::kRestart:
       world_.Restart(f.replica);
@@ -781,8 +870,7 @@ class ScriptAdapter : public ScriptHost {
         auto c = run_.committed_at_[q].find(id);
         if (c == run_.committed_at_[q].end()) {
           out.push_back(absl::StrCat(id.ToString(), " not committed at r", q));
-        } else if (!c->second.command.nop &&
-                   !run_.executed_at_[q].contains(id)) {
+        } else if (!c->second && !run_.executed_at_[q].contains(id)) {
           out.push_back(absl::StrCat(id.ToString(),
                                      " committed but not executed at r", q));
         }
@@ -910,9 +998,10 @@ absl::StatusOr<RunResult> Run::ExecuteScript() {
   // The script's client never retries, so one request carried by two
   // committed non-Nop commands was duplicated by the protocol (ONCE).
   absl::btree_map<RequestId, std::vector<CommandId>> carriers;
-  for (const auto& [id, record] : first_commit_) {
-    if (!record.command.nop) carriers[record.command.request].push_back(id);
+  for (const auto& [id, first] : first_commit_) {
+    if (!first.nop) carriers[first.request].push_back(id);
   }
+  for (auto& [request, ids] : carriers) std::sort(ids.begin(), ids.end());
   for (const auto& [request, ids] : carriers) {
     if (ids.size() < 2) continue;
     std::vector<std::string> names;
@@ -945,12 +1034,12 @@ void Run::CheckLiveness(RunResult& result) {
     }
   }
   std::vector<std::string> stuck;
-  for (const auto& [req, state] : requests_) {
-    if ((state.executed_mask & live_mask_) == live_mask_) continue;
+  requests_.ForEach([&](const RequestId& req, const RequestState& state) {
+    if ((state.executed_mask & live_mask_) == live_mask_) return;
+    if (stuck.size() >= 10) return;
     stuck.push_back(absl::StrCat("c", req.client, "#", req.number,
                                  state.committed ? " (committed)" : ""));
-    if (stuck.size() >= 10) break;
-  }
+  });
   std::string detail =
       absl::StrCat("not executed at every live replica by ",
                    world_.Now() / 1000, "ms: ", absl::StrJoin(stuck, ", "));
@@ -1012,6 +1101,10 @@ void Run::FinishRun() {
                      };
                      return key(a) < key(b);
                    });
+  for (const auto& [branch, count] : coverage_) {
+    result_.coverage[branch] += count;
+  }
+  coverage_.clear();
   result_.recoveries_started = result_.coverage["recovery/started"];
   result_.recoveries_finished = result_.coverage["recovery/decided"];
   if (options_.skip_linearizability) return;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "protocol/common/types.h"
 
@@ -23,6 +24,10 @@ struct RequestId {
   int64_t number = -1;
   friend bool operator==(const RequestId&, const RequestId&) = default;
   friend auto operator<=>(const RequestId&, const RequestId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const RequestId& r) {
+    return H::combine(std::move(h), r.client, r.number);
+  }
 };
 
 // A client's operation. A Nop is a Command with nop == true and nothing else.

@@ -10,25 +10,43 @@ namespace epsim::protocol {
 namespace {
 
 uint64_t DepsDigest(const std::vector<CommandId>& deps, bool nop) {
-  return StableHasher().Add(uint64_t{nop}).Add(deps).value();
+  return SetDigest(deps) ^ uint64_t { nop };
 }
 
 }  // namespace
 
-uint32_t DependencyExecutor::NodeFor(const CommandId& id) {
-  auto [it, inserted] =
-      index_of_.try_emplace(id, static_cast<uint32_t>(nodes_.size()));
-  if (inserted) {
-    nodes_.emplace_back();
-    nodes_.back().id = id;
+uint32_t DependencyExecutor::IndexOf(const CommandId& id) const {
+  if (id.origin < kDenseOrigins && id.counter < kDenseCounters) {
+    if (id.origin >= dense_index_.size()) return kNone;
+    const std::vector<uint32_t>& table = dense_index_[id.origin];
+    return id.counter < table.size() ? table[id.counter] : kNone;
   }
-  return it->second;
+  auto it = sparse_index_.find(id);
+  return it == sparse_index_.end() ? kNone : it->second;
+}
+
+uint32_t DependencyExecutor::NodeFor(const CommandId& id) {
+  const uint32_t found = IndexOf(id);
+  if (found != kNone) return found;
+  const auto index = static_cast<uint32_t>(nodes_.size());
+  if (id.origin < kDenseOrigins && id.counter < kDenseCounters) {
+    if (id.origin >= dense_index_.size()) dense_index_.resize(id.origin + 1);
+    std::vector<uint32_t>& table = dense_index_[id.origin];
+    if (id.counter >= table.size()) table.resize(id.counter + 1, kNone);
+    table[id.counter] = index;
+  } else {
+    sparse_index_.emplace(id, index);
+  }
+  nodes_.emplace_back();
+  nodes_.back().id = id;
+  done_.push_back(0);
+  return index;
 }
 
 const DependencyExecutor::Node* DependencyExecutor::Find(
     const CommandId& id) const {
-  auto it = index_of_.find(id);
-  return it == index_of_.end() ? nullptr : &nodes_[it->second];
+  const uint32_t index = IndexOf(id);
+  return index == kNone ? nullptr : &nodes_[index];
 }
 
 bool DependencyExecutor::IsCommitted(const CommandId& id) const {
@@ -65,7 +83,7 @@ void DependencyExecutor::Commit(const CommandId& id,
     EPSIM_CHECK(dep != id) << "command " << id.ToString()
                            << " depends on itself";
     const uint32_t node = NodeFor(dep);  // one lookup; may grow nodes_
-    if (!nodes_[node].done) dep_nodes.push_back(node);
+    if (!done_[node]) dep_nodes.push_back(node);
   }
   uint32_t missing = 0;
   for (uint32_t dep : dep_nodes) {
@@ -225,6 +243,7 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
     EPSIM_CHECK(!node.done)
         << "command " << node.id.ToString() << " executed twice";
     node.done = true;
+    done_[m] = 1;
     node.blocked_dependents.clear();
     if (!node.nop) {
       ++executed_count_;
@@ -236,12 +255,12 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
 std::vector<CommandId> DependencyExecutor::BlockedOn(const CommandId& id,
                                                      size_t limit) const {
   std::vector<CommandId> out;
-  auto it = index_of_.find(id);
-  if (it == index_of_.end()) return out;
-  const Node& start = nodes_[it->second];
+  const uint32_t index = IndexOf(id);
+  if (index == kNone) return out;
+  const Node& start = nodes_[index];
   if (!start.committed || start.done) return out;
-  absl::flat_hash_set<uint32_t> seen = {it->second};
-  std::vector<uint32_t> work = {it->second};
+  absl::flat_hash_set<uint32_t> seen = {index};
+  std::vector<uint32_t> work = {index};
   while (!work.empty()) {
     const uint32_t v = work.back();
     work.pop_back();

@@ -107,6 +107,8 @@ class DependencyExecutor {
 
   uint32_t NodeFor(const CommandId& id);
   const Node* Find(const CommandId& id) const;
+  // The node index of `id`, or kNone.
+  uint32_t IndexOf(const CommandId& id) const;
   // Tarjan from `root` (committed, not done, not blocked).
   void Run(uint32_t root, ExecuteFn execute);
   // Pops the component rooted at `root` off the Tarjan stack and executes it
@@ -114,7 +116,17 @@ class DependencyExecutor {
   void FinishComponent(uint32_t root, ExecuteFn execute);
 
   std::vector<Node> nodes_;
-  absl::flat_hash_map<CommandId, uint32_t> index_of_;
+  // nodes_[i].done, packed: Commit() scans every dependency (exact sets
+  // are long) and should not touch a whole Node for each done one.
+  std::vector<uint8_t> done_;
+  // CommandId -> node index. Every protocol here numbers an origin's
+  // commands densely from 0, so small origins and counters index a table
+  // per origin (no hashing on the per-dependency path); the rest go to a
+  // hash map, which is only ever looked up, never iterated.
+  static constexpr uint32_t kDenseOrigins = 1024;
+  static constexpr uint64_t kDenseCounters = uint64_t{1} << 24;
+  std::vector<std::vector<uint32_t>> dense_index_;
+  absl::flat_hash_map<CommandId, uint32_t> sparse_index_;
   int64_t executed_count_ = 0;
   int64_t committed_count_ = 0;
 

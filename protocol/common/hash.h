@@ -50,6 +50,13 @@ class StableHasher {
   uint64_t h_;
 };
 
+// Digest of a set of ids given as a sorted vector without duplicates: the
+// size plus a sum of independently mixed ids. No dependency chain between
+// elements, so long exact dependency sets hash at memory speed; equal sets
+// give equal digests (for agreement and re-commit checks, not for state
+// hashes, which keep StableHasher's order-sensitive chain).
+uint64_t SetDigest(const std::vector<CommandId>& sorted_ids);
+
 }  // namespace epsim::protocol
 
 #endif  // EPSIM_PROTOCOL_COMMON_HASH_H_

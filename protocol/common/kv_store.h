@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "protocol/common/command.h"
 
 namespace epsim::protocol {
@@ -26,21 +26,24 @@ class KvStore {
   // Applies `command` (never a Nop) unless its request already took effect.
   Outcome Apply(const Command& command);
 
-  const absl::btree_map<std::string, std::string>& data() const {
+  // Look-ups only: the iteration order of a hash map must never decide
+  // anything (design.md).
+  const absl::flat_hash_map<std::string, std::string>& data() const {
     return data_;
   }
-  // Order-independent digest of the data, for convergence checks.
+  // Digest of the data, for convergence checks and state hashes: a sum over
+  // the entries, so it does not depend on the map's iteration order.
   uint64_t Digest() const;
 
   friend bool operator==(const KvStore&, const KvStore&) = default;
 
  private:
-  absl::btree_map<std::string, std::string> data_;
+  absl::flat_hash_map<std::string, std::string> data_;
   // Every request that took effect, with its result (for retries). Not just
   // each client's latest: a client's requests touch different keys, so a
   // replica may execute request n+1 before request n (they do not
   // conflict, and n may wait on a dependency).
-  absl::btree_map<RequestId, KvResult> applied_;
+  absl::flat_hash_map<RequestId, KvResult> applied_;
 };
 
 }  // namespace epsim::protocol
