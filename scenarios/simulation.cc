@@ -174,7 +174,8 @@ class ReplicaHost : public sim::Process, public protocol::Env {
   std::shared_ptr<const ProtocolPayload> last_payload_;
   // Client requests this replica received and must answer: request -> client
   // node.
-  absl::btree_map<std::pair<int32_t, int64_t>, sim::NodeId> pending_clients_;
+  // (Looked up only.)
+  absl::flat_hash_map<RequestId, sim::NodeId> pending_clients_;
 };
 
 // A closed-loop client: one request at a time, retried at the next replica
@@ -390,7 +391,7 @@ void ReplicaHost::OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) {
   }
   if (auto* r = dynamic_cast<const ClientRequestPayload*>(payload.get())) {
     const RequestId req = r->command().request;
-    pending_clients_[{req.client, req.number}] = from;
+    pending_clients_[req] = from;
     replica_->OnClientRequest(r->command());
     return;
   }
@@ -401,8 +402,7 @@ void ReplicaHost::Committed(const protocol::CommitRecord& record) {
   // Commit latency is what the client's replica sees: for leaderless
   // protocols the coordinator, for Multi-Paxos the replica that forwarded.
   const RequestId req = record.command.request;
-  if (!record.command.nop &&
-      pending_clients_.contains({req.client, req.number})) {
+  if (!record.command.nop && pending_clients_.contains(req)) {
     run_.OnClientReplicaCommit(req);
   }
 }
@@ -410,7 +410,7 @@ void ReplicaHost::Committed(const protocol::CommitRecord& record) {
 void ReplicaHost::Executed(const protocol::ExecutionRecord& record) {
   run_.OnExecuted(index_, record);
   const RequestId req = record.command.request;
-  auto it = pending_clients_.find({req.client, req.number});
+  auto it = pending_clients_.find(req);
   if (it != pending_clients_.end()) {
     world_.Send(index_, it->second,
                 std::make_shared<ClientReplyPayload>(req, record.result));

@@ -329,7 +329,19 @@ TimerId World::SetTimer(NodeId node, Duration after, uint64_t tag) {
   CheckNode(node, "SetTimer");
   EPSIM_CHECK(after >= 0) << "SetTimer: negative delay " << after;
   const TimerId id = next_timer_id_++;
-  if (nodes_[node].crashed) return id;  // a crashed node has no timers
+  if (timer_live_.size() >= trim_timers_at_) {
+    // Forget the prefix of ids that are dead for good.
+    const auto first_live =
+        std::find(timer_live_.begin(), timer_live_.end(), uint8_t{1});
+    timer_base_ += static_cast<TimerId>(first_live - timer_live_.begin());
+    timer_live_.erase(timer_live_.begin(), first_live);
+    trim_timers_at_ = std::max<size_t>(4096, 2 * timer_live_.size());
+  }
+  EPSIM_CHECK(id == timer_base_ + timer_live_.size());
+  if (nodes_[node].crashed) {  // a crashed node has no timers
+    timer_live_.push_back(0);
+    return id;
+  }
   TimerRecord timer;
   timer.id = id;
   timer.node = node;
@@ -337,7 +349,7 @@ TimerId World::SetTimer(NodeId node, Duration after, uint64_t tag) {
   timer.tag = tag;
   timer.due = now_ + after;
   timer.sequence = next_sequence_++;
-  live_timers_.insert(id);
+  timer_live_.push_back(1);
   ++stats_.timers_set;
   TraceTimer(kSetTimerCode, "set_timer", timer);
   scheduler_->OnTimerSet(timer);
@@ -346,7 +358,11 @@ TimerId World::SetTimer(NodeId node, Duration after, uint64_t tag) {
 
 void World::CancelTimer(NodeId node, TimerId id) {
   CheckNode(node, "CancelTimer");
-  if (live_timers_.erase(id) == 0) return;
+  if (!KillTimer(id)) return;
+  if (++cancelled_since_compaction_ > 1024 &&
+      2 * cancelled_since_compaction_ > queue_.size()) {
+    CompactQueue();
+  }
   Hash(kCancelTimerCode);
   Hash(static_cast<uint64_t>(now_));
   Hash(id);
@@ -364,13 +380,12 @@ void World::QueueTimer(const TimerRecord& timer, Time at) {
 
 bool World::TimerStale(const TimerRecord& timer) const {
   const Node& node = nodes_[timer.node];
-  return !live_timers_.contains(timer.id) || node.crashed ||
-         node.epoch != timer.epoch;
+  return !TimerLive(timer.id) || node.crashed || node.epoch != timer.epoch;
 }
 
 bool World::FireTimer(const TimerRecord& timer) {
   if (TimerStale(timer)) {
-    live_timers_.erase(timer.id);
+    KillTimer(timer.id);
     return false;
   }
   Node& node = nodes_[timer.node];
@@ -379,7 +394,7 @@ bool World::FireTimer(const TimerRecord& timer) {
     node.held.push_back(Held{timer.sequence, /*is_timer=*/true, {}, timer});
     return true;
   }
-  live_timers_.erase(timer.id);
+  KillTimer(timer.id);
   ++stats_.timers_fired;
   TraceTimer(kTimerCode, "timer", timer);
   node.process->OnTimer(timer.id, timer.tag);
@@ -595,8 +610,29 @@ void World::PruneStale() {
   while (!queue_.empty() && queue_.front().kind == EventKind::kTimer &&
          TimerStale(timers_[queue_.front().slot])) {
     const Event event = PopNext();
-    live_timers_.erase(TakeTimer(event.slot).id);
+    KillTimer(TakeTimer(event.slot).id);
   }
+}
+
+void World::CompactQueue() {
+  cancelled_since_compaction_ = 0;
+  size_t kept = 0;
+  for (const Event& event : queue_) {
+    if (event.kind == EventKind::kTimer && TimerStale(timers_[event.slot])) {
+      KillTimer(TakeTimer(event.slot).id);
+      continue;
+    }
+    queue_[kept++] = event;
+  }
+  queue_.resize(kept);
+  // (time, sequence) is a total order: the heap's layout never shows.
+  std::make_heap(queue_.begin(), queue_.end(), EventAfter());
+}
+
+bool World::KillTimer(TimerId id) {
+  if (!TimerLive(id)) return false;
+  timer_live_[id - timer_base_] = 0;
+  return true;
 }
 
 bool World::Step() {

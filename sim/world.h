@@ -30,7 +30,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "sim/network.h"
 #include "sim/payload.h"
 #include "sim/process.h"
@@ -221,6 +220,17 @@ class World {
   TimerRecord TakeTimer(uint32_t slot);
   // Drops cancelled or orphaned timers from the top of the queue.
   void PruneStale();
+  // Drops every cancelled or orphaned timer from the queue (a protocol that
+  // sets and cancels a timeout per command leaves many behind, each making
+  // every push and pop deeper). Not observable: stale timers never fire.
+  void CompactQueue();
+  // Set and not yet fired, cancelled or dropped.
+  bool TimerLive(TimerId id) const {
+    return id >= timer_base_ && id - timer_base_ < timer_live_.size() &&
+           timer_live_[id - timer_base_] != 0;
+  }
+  // Marks `id` dead; returns whether it was live.
+  bool KillTimer(TimerId id);
   Duration Delay(NodeId from, NodeId to);  // with jitter, draws
   void Transmit(Envelope envelope);
   void QueueArrival(Envelope envelope, Time at, EventKind kind);
@@ -270,7 +280,13 @@ class World {
   std::vector<Node> nodes_;
   std::vector<Action> actions_;
   std::vector<uint32_t> free_actions_;
-  absl::flat_hash_set<TimerId> live_timers_;
+  // Timer ids are handed out in order, so liveness is a byte per id from
+  // timer_base_ on (the prefix of dead ids is trimmed as it grows).
+  std::vector<uint8_t> timer_live_;
+  TimerId timer_base_ = 1;
+  size_t trim_timers_at_ = 4096;
+  // Cancellations since the queue was last compacted.
+  size_t cancelled_since_compaction_ = 0;
 
   // Per ordered node pair, index LinkIndex(from, to).
   std::vector<uint8_t> cut_;

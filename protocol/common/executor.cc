@@ -279,6 +279,17 @@ std::vector<CommandId> DependencyExecutor::BlockedOn(const CommandId& id,
   return out;
 }
 
+std::vector<CommandId> DependencyExecutor::UncommittedDeps(
+    const CommandId& id) const {
+  std::vector<CommandId> out;
+  const Node* node = Find(id);
+  if (node == nullptr || !node->committed || node->missing == 0) return out;
+  for (uint32_t d : node->deps) {
+    if (!nodes_[d].committed) out.push_back(nodes_[d].id);
+  }
+  return out;
+}
+
 std::vector<CommandId> DependencyExecutor::CommittedNotDone() const {
   std::vector<CommandId> out;
   for (const Node& node : nodes_) {

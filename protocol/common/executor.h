@@ -67,6 +67,13 @@ class DependencyExecutor {
   // wait-for graph.
   std::vector<CommandId> BlockedOn(const CommandId& id,
                                    size_t limit = 16) const;
+  // The dependencies `id` was committed with that are not committed yet,
+  // in the order Commit() got them: what keeps it from executing at first
+  // hand.
+  // Empty if `id` is not committed. Costs O(dependencies not done when it
+  // committed), not O(its whole dependency set): a protocol arming timers
+  // for these (EPaxos* T2) should ask here rather than scan its deps.
+  std::vector<CommandId> UncommittedDeps(const CommandId& id) const;
   // Committed but not done: blocked, sorted.
   std::vector<CommandId> CommittedNotDone() const;
 

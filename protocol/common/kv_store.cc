@@ -5,10 +5,50 @@
 
 namespace epsim::protocol {
 
+namespace {
+// Codes of a recorded result (0: none); larger codes index results_.
+constexpr uint32_t kEmptyResult = 1;   // no value, cas not succeeded
+constexpr uint32_t kCasSucceeded = 2;  // no value, cas succeeded
+constexpr uint32_t kFirstStored = 3;
+}  // namespace
+
+uint32_t& KvStore::AppliedCode(const RequestId& request) {
+  constexpr int32_t kDenseClients = 1 << 16;
+  constexpr int64_t kDenseNumbers = int64_t{1} << 20;
+  if (request.client < 0 || request.client >= kDenseClients ||
+      request.number < 0 || request.number >= kDenseNumbers) {
+    return applied_other_[request];
+  }
+  if (static_cast<size_t>(request.client) >= applied_by_client_.size()) {
+    applied_by_client_.resize(request.client + 1);
+  }
+  std::vector<uint32_t>& mine = applied_by_client_[request.client];
+  if (static_cast<size_t>(request.number) >= mine.size()) {
+    mine.resize(request.number + 1, 0);
+  }
+  return mine[request.number];
+}
+
+uint32_t KvStore::Encode(KvResult result) {
+  if (!result.value.has_value()) {
+    return result.cas_succeeded ? kCasSucceeded : kEmptyResult;
+  }
+  results_.push_back(std::move(result));
+  return kFirstStored + static_cast<uint32_t>(results_.size() - 1);
+}
+
+KvResult KvStore::Decode(uint32_t code) const {
+  if (code >= kFirstStored) return results_[code - kFirstStored];
+  KvResult result;
+  result.cas_succeeded = code == kCasSucceeded;
+  return result;
+}
+
 KvStore::Outcome KvStore::Apply(const Command& command) {
   EPSIM_CHECK(!command.nop) << "a Nop is never executed";
-  auto [it, fresh] = applied_.try_emplace(command.request);
-  if (!fresh) return {it->second, true};  // a retry that took effect before
+  uint32_t& applied = AppliedCode(command.request);
+  // A retry that took effect before.
+  if (applied != 0) return {Decode(applied), true};
   KvResult result;
   switch (command.op) {
     case OpType::kPut:
@@ -39,7 +79,8 @@ KvStore::Outcome KvStore::Apply(const Command& command) {
       break;
     }
   }
-  it->second = result;
+  // (AppliedCode's reference is still valid: data_ is another container.)
+  applied = Encode(result);
   return {result, false};
 }
 

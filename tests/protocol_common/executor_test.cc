@@ -103,6 +103,34 @@ TEST_F(ExecutorTest, RecommitIsIdempotentAndDifferentDecisionFails) {
   EXPECT_THROW(Commit(Id(1), {}, /*nop=*/true), CheckFailure);
 }
 
+TEST_F(ExecutorTest, UncommittedDepsListsWhatStillHasToCommit) {
+  EXPECT_THAT(executor_.UncommittedDeps(Id(9)), IsEmpty());  // unknown
+  Commit(Id(1), {});
+  Commit(Id(5), {Id(1), Id(2), Id(3), Id(4)});
+  Commit(Id(3), {Id(2)});
+  // 1 was done when 5 committed, 3 committed since; 2 and 4 never did.
+  EXPECT_THAT(executor_.UncommittedDeps(Id(5)), ElementsAre(Id(2), Id(4)));
+  EXPECT_THAT(executor_.UncommittedDeps(Id(3)), ElementsAre(Id(2)));
+  EXPECT_THAT(executor_.UncommittedDeps(Id(2)), IsEmpty());  // not committed
+  Commit(Id(2), {});
+  Commit(Id(4), {});
+  EXPECT_THAT(executor_.UncommittedDeps(Id(5)), IsEmpty());
+  EXPECT_THAT(order_, ElementsAre(Id(1), Id(2), Id(3), Id(4), Id(5)));
+}
+
+TEST_F(ExecutorTest, IdsOutsideTheDenseTablesWorkAlike) {
+  // Huge counters and origins take the hash-map side of the index.
+  const CommandId far = Id(uint64_t{1} << 40, 7);
+  const CommandId odd = Id(3, 5000);
+  Commit(odd, {far, Id(1)});
+  EXPECT_THAT(executor_.UncommittedDeps(odd), ElementsAre(Id(1), far));
+  Commit(far, {});
+  EXPECT_TRUE(executor_.IsExecuted(far));
+  EXPECT_FALSE(executor_.IsCommitted(Id(1)));
+  Commit(Id(1), {});
+  EXPECT_THAT(order_, ElementsAre(far, Id(1), odd));
+}
+
 TEST_F(ExecutorTest, SelfDependencyFails) {
   EXPECT_THROW(Commit(Id(1), {Id(1)}), CheckFailure);
 }

@@ -145,6 +145,40 @@ TEST(WorldTest, TimersFireInOrderAndCancelledOnesDoNot) {
   EXPECT_EQ(net.world.stats().timers_fired, 2u);
 }
 
+TEST(WorldTest, ManyCancelledTimersNeverFireAndLiveOnesKeepTheirOrder) {
+  // Enough set-and-cancel churn (a timeout per command) to make the world
+  // compact its queue and trim its record of dead timer ids, with live
+  // timers set before, between and after.
+  Net net;
+  std::vector<std::pair<TimerId, uint64_t>> expected;
+  std::vector<Time> expected_at;
+  const TimerId first = net.world.SetTimer(0, 50'000, 1);
+  for (int i = 0; i < 20'000; ++i) {
+    const TimerId t = net.world.SetTimer(1, 1'000 + i, 2);
+    if (i % 1000 == 999) {
+      expected.push_back({t, 2});
+      expected_at.push_back(1'000 + i);
+    } else {
+      net.world.CancelTimer(1, t);
+    }
+  }
+  const TimerId last = net.world.SetTimer(0, 60'000, 3);
+  net.world.CancelTimer(1, expected.front().first);  // a live one, late
+  expected.erase(expected.begin());
+  expected_at.erase(expected_at.begin());
+  net.RunAll();
+  EXPECT_THAT(net.node(0).fired,
+              ElementsAre(std::pair{first, 1u}, std::pair{last, 3u}));
+  EXPECT_EQ(net.node(1).fired, expected);
+  EXPECT_EQ(net.node(1).fired_at, expected_at);
+  EXPECT_EQ(net.world.stats().timers_fired, 2u + expected.size());
+  EXPECT_EQ(net.world.stats().events, net.world.stats().timers_fired);
+  // Cancelling long-dead ids is still harmless.
+  net.world.CancelTimer(0, first);
+  net.world.CancelTimer(1, expected.back().first);
+  EXPECT_TRUE(net.world.Idle());
+}
+
 TEST(WorldTest, CancelledTimerLeavesTheWorldIdle) {
   Net net;
   net.world.CancelTimer(0, net.world.SetTimer(0, kSecond, 1));
