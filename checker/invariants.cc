@@ -93,9 +93,7 @@ void RunChecker::Violate(std::string_view check, const Where& where,
 }
 
 bool RunChecker::FirstCommit::Same(const protocol::CommitRecord& record) const {
-  return record.deps.size() == deps_size && record.seq == seq &&
-         record.command == command &&
-         protocol::SetDigest(record.deps) == deps_digest;
+  return record.seq == seq && record.command == command && record.deps == deps;
 }
 
 std::string RunChecker::FirstCommit::ToString(const CommandId& id) const {
@@ -104,16 +102,17 @@ std::string RunChecker::FirstCommit::ToString(const CommandId& id) const {
   record.command = command;
   record.seq = seq;
   record.ballot = ballot;
-  record.deps = deps;
+  if (deps.size() <= kListedDeps) record.deps = deps;
   std::string out = record.ToString();
-  if (deps.size() != deps_size) {
-    // Too long to keep: say which set it was without listing it.
+  if (deps.size() > kListedDeps) {
+    // Too long to list: say which set it was.
     const std::string listed = "deps={}";
     const size_t at = out.find(listed);
     if (at != std::string::npos) {
-      out.replace(at, listed.size(),
-                  absl::StrCat("deps={", deps_size, " ids, digest ",
-                               absl::Hex(deps_digest, absl::kZeroPad16), "}"));
+      out.replace(
+          at, listed.size(),
+          absl::StrCat("deps={", deps.size(), " ids, digest ",
+                       absl::Hex(deps.digest(), absl::kZeroPad16), "}"));
     }
   }
   return out;
@@ -147,9 +146,7 @@ void RunChecker::OnCommitted(NodeId replica,
   f.command = record.command;
   f.seq = record.seq;
   f.ballot = record.ballot;
-  f.deps_digest = protocol::SetDigest(record.deps);
-  f.deps_size = record.deps.size();
-  if (record.deps.size() <= kKeptDeps) f.deps = record.deps;
+  f.deps = record.deps;
   if (!record.command.nop && !Submitted(record.command)) {
     Violate(kExactlyOnce, where, {record.id}, {replica},
             absl::StrCat("committed ", record.command.ToString(),

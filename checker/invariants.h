@@ -143,21 +143,18 @@ class RunChecker {
   static constexpr int64_t kMaxViolationsPerCheck = 10;
 
  private:
-  // The first commit of an id, compared with every later one. Exact
-  // dependency sets grow with a key's history, so the deps are kept as a
-  // digest (and in full only while short, for the report).
+  // The first commit of an id, compared with every later one. The deps are
+  // shared with the record (no copy); a report lists them only while short.
   struct FirstCommit {
     protocol::NodeId replica = -1;
     protocol::Command command;
     std::optional<int64_t> seq;
     protocol::Ballot ballot = 0;
-    uint64_t deps_digest = 0;  // protocol::SetDigest
-    size_t deps_size = 0;
-    std::vector<protocol::CommandId> deps;  // empty unless <= kKeptDeps
+    protocol::IdSet deps;
     bool Same(const protocol::CommitRecord& record) const;
     std::string ToString(const protocol::CommandId& id) const;
   };
-  static constexpr size_t kKeptDeps = 32;
+  static constexpr size_t kListedDeps = 32;
   // Where one id was executed: per replica, its position in that
   // replica's log of the id's key (-1: not executed there).
   struct Executions {

@@ -9,8 +9,8 @@
 namespace epsim::protocol {
 namespace {
 
-uint64_t DepsDigest(const std::vector<CommandId>& deps, bool nop) {
-  return SetDigest(deps) ^ uint64_t { nop };
+uint64_t DepsDigest(const IdSet& deps, bool nop) {
+  return deps.digest() ^ uint64_t { nop };
 }
 
 }  // namespace
@@ -39,7 +39,6 @@ uint32_t DependencyExecutor::NodeFor(const CommandId& id) {
   }
   nodes_.emplace_back();
   nodes_.back().id = id;
-  done_.push_back(0);
   return index;
 }
 
@@ -64,9 +63,8 @@ bool DependencyExecutor::IsExecuted(const CommandId& id) const {
   return node != nullptr && node->done && !node->nop;
 }
 
-void DependencyExecutor::Commit(const CommandId& id,
-                                const std::vector<CommandId>& deps, bool nop,
-                                ExecOrderKey key, ExecuteFn execute) {
+void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
+                                bool nop, ExecOrderKey key, ExecuteFn execute) {
   const uint64_t digest = DepsDigest(deps, nop);
   const uint32_t self = NodeFor(id);
   if (nodes_[self].committed) {
@@ -82,8 +80,9 @@ void DependencyExecutor::Commit(const CommandId& id,
   for (const CommandId& dep : deps) {
     EPSIM_CHECK(dep != id) << "command " << id.ToString()
                            << " depends on itself";
-    const uint32_t node = NodeFor(dep);  // one lookup; may grow nodes_
-    if (!done_[node]) dep_nodes.push_back(node);
+    if (KnownDone(dep)) continue;
+    const uint32_t node = NodeFor(dep);  // may grow nodes_
+    if (!nodes_[node].done) dep_nodes.push_back(node);
   }
   uint32_t missing = 0;
   for (uint32_t dep : dep_nodes) {
@@ -243,7 +242,14 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
     EPSIM_CHECK(!node.done)
         << "command " << node.id.ToString() << " executed twice";
     node.done = true;
-    done_[m] = 1;
+    if (node.id.origin < kDenseOrigins && node.id.counter < kDenseCounters) {
+      if (node.id.origin >= dense_done_.size()) {
+        dense_done_.resize(node.id.origin + 1);
+      }
+      std::vector<uint8_t>& row = dense_done_[node.id.origin];
+      if (node.id.counter >= row.size()) row.resize(node.id.counter + 1, 0);
+      row[node.id.counter] = 1;
+    }
     node.blocked_dependents.clear();
     if (!node.nop) {
       ++executed_count_;

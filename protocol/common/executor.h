@@ -27,6 +27,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "protocol/common/id_set.h"
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
@@ -52,7 +53,7 @@ class DependencyExecutor {
   // became executable, calling `execute` for each non-Nop id in order.
   // Committing an id again is a no-op if the decision is identical and a
   // check failure otherwise (a committed entry never changes).
-  void Commit(const CommandId& id, const std::vector<CommandId>& deps, bool nop,
+  void Commit(const CommandId& id, const IdSet& deps, bool nop,
               ExecOrderKey key, ExecuteFn execute);
 
   bool IsCommitted(const CommandId& id) const;
@@ -123,9 +124,17 @@ class DependencyExecutor {
   void FinishComponent(uint32_t root, ExecuteFn execute);
 
   std::vector<Node> nodes_;
-  // nodes_[i].done, packed: Commit() scans every dependency (exact sets
-  // are long) and should not touch a whole Node for each done one.
-  std::vector<uint8_t> done_;
+  // Node::done of dense ids, packed and indexed by [origin][counter]:
+  // Commit() scans every dependency (exact sets are long, and nearly all
+  // done), and a done one should cost one load, not a look-up of its node.
+  std::vector<std::vector<uint8_t>> dense_done_;
+  bool KnownDone(const CommandId& id) const {
+    if (id.origin < dense_done_.size()) {
+      const std::vector<uint8_t>& row = dense_done_[id.origin];
+      if (id.counter < row.size()) return row[id.counter] != 0;
+    }
+    return false;
+  }
   // CommandId -> node index. Every protocol here numbers an origin's
   // commands densely from 0, so small origins and counters index a table
   // per origin (no hashing on the per-dependency path); the rest go to a

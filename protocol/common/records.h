@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/common/command.h"
+#include "protocol/common/id_set.h"
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
@@ -15,10 +16,10 @@ namespace epsim::protocol {
 // The decided value of one command at one replica.
 struct CommitRecord {
   CommandId id;
-  Command command;              // command.nop for a Nop
-  std::vector<CommandId> deps;  // sorted, no duplicates
-  std::optional<int64_t> seq;   // EPaxos only
-  Ballot ballot = 0;            // ballot the commit happened at
+  Command command;  // command.nop for a Nop
+  IdSet deps;
+  std::optional<int64_t> seq;  // EPaxos only
+  Ballot ballot = 0;           // ballot the commit happened at
   // How it was decided, for statistics and coverage: "fast", "slow",
   // "recovery" (decided by a ballot > 0), as the protocol classifies it.
   std::string path;

@@ -31,7 +31,7 @@ class VisibilityCheck final : public ProtocolCheck {
     std::optional<std::string> violation;
     for (const CommitRecord& o : same_key) {
       if (!Conflicts(r.command, o.command)) continue;
-      if (Contains(r.deps, o.id) || Contains(o.deps, r.id)) continue;
+      if (r.deps.Contains(o.id) || o.deps.Contains(r.id)) continue;
       violation = absl::StrCat("conflicting commands ", o.id.ToString(), " (",
                                o.command.ToString(), ") and ", r.id.ToString(),
                                " (", r.command.ToString(),
@@ -43,10 +43,6 @@ class VisibilityCheck final : public ProtocolCheck {
   }
 
  private:
-  static bool Contains(const std::vector<CommandId>& deps,
-                       const CommandId& id) {
-    return std::binary_search(deps.begin(), deps.end(), id);
-  }
   absl::btree_map<std::string, std::vector<CommitRecord>> by_key_;
 };
 

@@ -48,43 +48,6 @@ std::string PayloadString(const Payload& p) {
   return p == nullptr ? std::string("⊥") : p->ToString();
 }
 
-DepSet DepSet::FromSorted(std::vector<CommandId> sorted) {
-  DepSet d;
-  if (!sorted.empty()) {
-    const uint64_t digest = StableHasher().Add(sorted).value();
-    d.rep_ = std::make_shared<const Rep>(Rep{std::move(sorted), digest});
-  }
-  return d;
-}
-
-const std::vector<CommandId>& DepSet::ids() const {
-  static const std::vector<CommandId>* empty = new std::vector<CommandId>;
-  return rep_ == nullptr ? *empty : rep_->ids;
-}
-
-uint64_t DepSet::digest() const {
-  static const uint64_t empty = StableHasher().Add(ids()).value();
-  return rep_ == nullptr ? empty : rep_->digest;
-}
-
-std::string DepSet::ToString() const {
-  return absl::StrCat("{",
-                      absl::StrJoin(ids(), ",",
-                                    [](std::string* out, const CommandId& id) {
-                                      absl::StrAppend(out, id.ToString());
-                                    }),
-                      "}");
-}
-
-std::vector<CommandId> UnionSorted(const std::vector<CommandId>& a,
-                                   const std::vector<CommandId>& b) {
-  std::vector<CommandId> out;
-  out.reserve(a.size() + b.size());
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(),
-                 std::back_inserter(out));
-  return out;
-}
-
 Hasher& Hasher::Add(const Payload& p) {
   if (p == nullptr) return Add(uint64_t{0xb07});
   return Add(*p);

@@ -19,6 +19,7 @@
 
 #include "protocol/common/command.h"
 #include "protocol/common/hash.h"
+#include "protocol/common/id_set.h"
 #include "protocol/common/message.h"
 #include "protocol/common/types.h"
 
@@ -35,41 +36,9 @@ inline bool IsNop(const Payload& p) { return p != nullptr && p->nop; }
 const Payload& NopPayload();
 std::string PayloadString(const Payload& p);
 
-// An immutable sorted set of command ids, shared between copies. Its
-// stable digest is computed once, when it is built: exact dependency sets
-// grow with a key's history, and every message fingerprint (one per traced
-// event) and state hash reads it.
-class DepSet {
- public:
-  DepSet() = default;
-  // `sorted` must be sorted without duplicates.
-  static DepSet FromSorted(std::vector<CommandId> sorted);
-
-  const std::vector<CommandId>& ids() const;
-  size_t size() const { return rep_ == nullptr ? 0 : rep_->ids.size(); }
-  // StableHasher().Add(ids()).value().
-  uint64_t digest() const;
-  bool empty() const { return size() == 0; }
-  bool Contains(const CommandId& id) const {
-    const std::vector<CommandId>& v = ids();
-    return std::binary_search(v.begin(), v.end(), id);
-  }
-  friend bool operator==(const DepSet& a, const DepSet& b) {
-    return a.rep_ == b.rep_ || (a.digest() == b.digest() && a.ids() == b.ids());
-  }
-  std::string ToString() const;
-
- private:
-  struct Rep {
-    std::vector<CommandId> ids;
-    uint64_t digest = 0;
-  };
-  std::shared_ptr<const Rep> rep_;  // null: empty
-};
-
-// Sorted union of two sorted id vectors.
-std::vector<CommandId> UnionSorted(const std::vector<CommandId>& a,
-                                   const std::vector<CommandId>& b);
+// Dependency sets: immutable, shared between copies, digest computed once
+// (protocol/common/id_set.h).
+using DepSet = IdSet;
 
 // The shared StableHasher (protocol/common/hash.h) plus this protocol's
 // value types: message fingerprints and replica state hashes.

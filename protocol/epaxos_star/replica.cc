@@ -33,8 +33,8 @@ std::shared_ptr<StarMessage> NewMessage(MsgKind kind, const CommandId& id,
 }
 
 // The ids of a key's bucket that conflict with a command on that key.
-void AppendConflicting(const absl::btree_set<CommandId>& writes,
-                       const absl::btree_set<CommandId>& reads, bool write,
+void AppendConflicting(const std::vector<CommandId>& writes,
+                       const std::vector<CommandId>& reads, bool write,
                        std::vector<CommandId>& out) {
   if (!write) {
     out.insert(out.end(), writes.begin(), writes.end());
@@ -42,6 +42,35 @@ void AppendConflicting(const absl::btree_set<CommandId>& writes,
   }
   std::merge(writes.begin(), writes.end(), reads.begin(), reads.end(),
              std::back_inserter(out));
+}
+
+// Sorted-vector set updates. Ids are created with growing counters, so an
+// insertion lands at or near the end.
+void InsertSorted(std::vector<CommandId>& v, const CommandId& id) {
+  auto at = std::lower_bound(v.begin(), v.end(), id);
+  if (at == v.end() || *at != id) v.insert(at, id);
+}
+void EraseSorted(std::vector<CommandId>& v, const CommandId& id) {
+  auto at = std::lower_bound(v.begin(), v.end(), id);
+  if (at != v.end() && *at == id) v.erase(at);
+}
+
+// Whether every id of `sorted` but `exclude` is in `set`.
+bool IncludesAllBut(const DepSet& set, const std::vector<CommandId>& sorted,
+                    const CommandId& exclude) {
+  if (sorted.empty()) return true;
+  auto in = set.begin();
+  const auto end = set.end();
+  for (const CommandId& id : sorted) {
+    if (id == exclude) continue;
+    if (in != end && *in == id) {  // the usual case: the same ids
+      ++in;
+      continue;
+    }
+    while (in != end && *in < id) ++in;
+    if (in == end || *in != id) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -118,19 +147,19 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
   }
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
-      nop_ids_.erase(id);
+      EraseSorted(nop_ids_, id);
     } else {
       KeyIds& bucket = cmd_index_[inst.cmd->key];
-      (inst.cmd->IsWrite() ? bucket.writes : bucket.reads).erase(id);
+      EraseSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
     }
   }
   inst.cmd = std::move(cmd);
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
-      nop_ids_.insert(id);
+      InsertSorted(nop_ids_, id);
     } else {
       KeyIds& bucket = cmd_index_[inst.cmd->key];
-      (inst.cmd->IsWrite() ? bucket.writes : bucket.reads).insert(id);
+      InsertSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
     }
   }
 }
@@ -143,11 +172,11 @@ void StarReplica::SetInitCmd(const CommandId& id, Instance& inst, Payload cmd) {
   if (SamePayload(inst.init_cmd, cmd)) return;
   if (inst.init_cmd != nullptr) {
     KeyIds& bucket = init_cmd_index_[inst.init_cmd->key];
-    (inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads).erase(id);
+    EraseSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
   }
   inst.init_cmd = std::move(cmd);
   KeyIds& bucket = init_cmd_index_[inst.init_cmd->key];
-  (inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads).insert(id);
+  InsertSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
 }
 
 void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
@@ -176,6 +205,16 @@ std::vector<CommandId> StarReplica::LocalConflicts(
   auto self = std::lower_bound(out.begin(), out.end(), exclude);
   if (self != out.end() && *self == exclude) out.erase(self);
   return out;
+}
+
+bool StarReplica::LocalConflictsWithin(const Command& c,
+                                       const CommandId& exclude,
+                                       const DepSet& set) const {
+  if (!IncludesAllBut(set, nop_ids_, exclude)) return false;
+  auto it = cmd_index_.find(c.key);
+  if (it == cmd_index_.end()) return true;
+  return IncludesAllBut(set, it->second.writes, exclude) &&
+         (!c.IsWrite() || IncludesAllBut(set, it->second.reads, exclude));
 }
 
 // ---------------------------------------------------------------------------
@@ -394,16 +433,16 @@ void StarReplica::HandlePreAccept(NodeId from, const StarMessage& m) {
   Instance& inst = Get(m.id);
   if (inst.bal != 0 || inst.phase != Phase::kInitial) return;  // dead
   EPSIM_CHECK(m.cmd != nullptr && !m.cmd->nop);
-  std::vector<CommandId> local = LocalConflicts(*m.cmd, m.id);
+  // D ∪ local conflicts, computed before cmd[id] is written. Usually the
+  // coordinator saw everything this process has: then D is shared as is.
+  if (LocalConflictsWithin(*m.cmd, m.id, m.deps)) {
+    inst.dep = m.deps;
+  } else {
+    inst.dep = Union(m.deps, DepSet::FromSorted(LocalConflicts(*m.cmd, m.id)));
+  }
   SetCmd(m.id, inst, m.cmd);
   SetInitCmd(m.id, inst, m.cmd);
   inst.init_dep = m.deps;
-  const std::vector<CommandId>& d = m.deps.ids();
-  if (std::includes(d.begin(), d.end(), local.begin(), local.end())) {
-    inst.dep = m.deps;  // nothing new: share the vector
-  } else {
-    inst.dep = DepSet::FromSorted(UnionSorted(d, local));
-  }
   inst.phase = Phase::kPreAccepted;
   TraceInstance(m.id, inst, "preaccept");
   auto reply = NewMessage(MsgKind::kPreAcceptOK, m.id, 0);
@@ -451,11 +490,11 @@ void StarReplica::TryDecidePreAccept(const CommandId& id) {
   if (impossible || replies == options_->n || coord.timer_expired) {
     env_->Cover("slow-path");
     if (!impossible && replies != options_->n) env_->Cover("fast-path-timer");
-    std::vector<CommandId> d;
-    for (const auto& [q, dq] : coord.replies) d = UnionSorted(d, dq.ids());
+    DepSet d;
+    for (const auto& [q, dq] : coord.replies) d = Union(d, dq);
     coordinating_.erase(c);
     CancelFastTimer(id);
-    SendAccept(id, 0, inst.cmd, DepSet::FromSorted(std::move(d)));
+    SendAccept(id, 0, inst.cmd, std::move(d));
     return;
   }
   if (!coord.timer_armed) {
@@ -597,7 +636,7 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
   CommitRecord record;
   record.id = id;
   record.command = *inst.cmd;
-  record.deps = inst.dep.ids();
+  record.deps = inst.dep;  // shared, not copied
   record.ballot = inst.abal;
   record.path = std::string(CommitPathName(path));
   env_->Committed(record);
@@ -615,12 +654,11 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
   }
 
   // Fig. 1 through the shared executor (order inside a component: by id).
-  executor_.Commit(id, inst.dep.ids(), nop, ExecOrderKey{},
+  executor_.Commit(id, inst.dep, nop, ExecOrderKey{},
                    [this](const CommandId& e) { ExecuteOne(e); });
   // T2: execution blocked on an uncommitted or unknown dependency.
   if (!executor_.IsDone(id)) {
-    for (const CommandId& d : inst.dep.ids()) {
-      if (executor_.IsCommitted(d)) continue;
+    for (const CommandId& d : executor_.UncommittedDeps(id)) {
       auto t = timers_.find(d);
       if (t != timers_.end() && t->second.recovery != 0) continue;
       env_->Cover("trigger/blocked-execution");

@@ -152,6 +152,9 @@ class StarReplica final : public Replica {
   // { id' != exclude | cmd[id'] ⋈ c } over every locally known id', sorted.
   std::vector<CommandId> LocalConflicts(const Command& c,
                                         const CommandId& exclude) const;
+  // Whether LocalConflicts(c, exclude) ⊆ set, without building it.
+  bool LocalConflictsWithin(const Command& c, const CommandId& exclude,
+                            const DepSet& set) const;
 
   // Sending. Self copies are queued and handled before the step ends.
   void SendTo(NodeId to, std::shared_ptr<StarMessage> m);
@@ -215,13 +218,13 @@ class StarReplica final : public Replica {
   KvStore kv_;
   // Conflict indexes (derived from instances_): ids by the key of cmd[id]
   // (split by write/read), ids whose cmd is Nop, ids by the key of
-  // initCmd[id]. Sorted sets: their iteration builds dependency sets.
+  // initCmd[id]. Sorted vectors: they are copied into dependency sets.
   struct KeyIds {
-    absl::btree_set<CommandId> writes;
-    absl::btree_set<CommandId> reads;
+    std::vector<CommandId> writes;
+    std::vector<CommandId> reads;
   };
   absl::flat_hash_map<std::string, KeyIds> cmd_index_;
-  absl::btree_set<CommandId> nop_ids_;
+  std::vector<CommandId> nop_ids_;
   absl::flat_hash_map<std::string, KeyIds> init_cmd_index_;
 
   // --- volatile state ---

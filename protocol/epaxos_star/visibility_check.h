@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
@@ -25,12 +24,16 @@ class VisibilityCheck final : public ProtocolCheck {
  private:
   struct Committed {
     bool write = false;
-    std::vector<CommandId> deps;  // sorted
-    std::string command;          // for the report
+    IdSet deps;       // shared with the commit record
+    Command command;  // for the report
   };
-  // key -> committed commands on it, by id.
-  absl::flat_hash_map<std::string, absl::btree_map<CommandId, Committed>>
-      by_key_;
+  // The committed commands on one key, sorted by id. The ids sit apart from
+  // the rest: every commit walks them all (its deps hold most of them).
+  struct KeyCommits {
+    std::vector<CommandId> ids;
+    std::vector<Committed> commits;  // commits[i] is ids[i]'s
+  };
+  absl::flat_hash_map<std::string, KeyCommits> by_key_;
 };
 
 }  // namespace epsim::protocol::epaxos_star

@@ -623,7 +623,7 @@ bool MultiPaxosReplica::MarkChosen(Slot slot, const Command& command,
   CommitRecord record;
   record.id = SlotId(slot);
   record.command = command;
-  if (slot > 1) record.deps.push_back(SlotId(slot - 1));
+  if (slot > 1) record.deps = {SlotId(slot - 1)};
   record.seq = slot;
   record.ballot = ballot;
   record.path = recovered ? "recovery" : "slow";
