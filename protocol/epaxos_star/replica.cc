@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "base/check.h"
 #include "base/strings.h"
 
@@ -33,8 +34,8 @@ std::shared_ptr<StarMessage> NewMessage(MsgKind kind, const CommandId& id,
 }
 
 // The ids of a key's bucket that conflict with a command on that key.
-void AppendConflicting(const std::vector<CommandId>& writes,
-                       const std::vector<CommandId>& reads, bool write,
+void AppendConflicting(absl::Span<const CommandId> writes,
+                       absl::Span<const CommandId> reads, bool write,
                        std::vector<CommandId>& out) {
   if (!write) {
     out.insert(out.end(), writes.begin(), writes.end());
@@ -46,17 +47,19 @@ void AppendConflicting(const std::vector<CommandId>& writes,
 
 // Sorted-vector set updates. Ids are created with growing counters, so an
 // insertion lands at or near the end.
-void InsertSorted(std::vector<CommandId>& v, const CommandId& id) {
+template <typename SortedIds>
+void InsertSorted(SortedIds& v, const CommandId& id) {
   auto at = std::lower_bound(v.begin(), v.end(), id);
   if (at == v.end() || *at != id) v.insert(at, id);
 }
-void EraseSorted(std::vector<CommandId>& v, const CommandId& id) {
+template <typename SortedIds>
+void EraseSorted(SortedIds& v, const CommandId& id) {
   auto at = std::lower_bound(v.begin(), v.end(), id);
   if (at != v.end() && *at == id) v.erase(at);
 }
 
 // Whether every id of `sorted` but `exclude` is in `set`.
-bool IncludesAllBut(const DepSet& set, const std::vector<CommandId>& sorted,
+bool IncludesAllBut(const DepSet& set, absl::Span<const CommandId> sorted,
                     const CommandId& exclude) {
   if (sorted.empty()) return true;
   auto in = set.begin();
@@ -424,7 +427,9 @@ void StarReplica::Submit(const Command& command) {
   m->cmd = std::make_shared<const Command>(command);
   m->deps = DepSet::FromSorted(LocalConflicts(command, id));
   coordinating_[id];
-  Trace(absl::StrCat("submit ", id.ToString(), " ", command.ToString()));
+  if (env_->TraceEnabled()) {
+    Trace(absl::StrCat("submit ", id.ToString(), " ", command.ToString()));
+  }
   Broadcast(std::move(m));
 }
 

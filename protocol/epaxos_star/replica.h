@@ -31,6 +31,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "protocol/common/executor.h"
@@ -218,10 +219,12 @@ class StarReplica final : public Replica {
   KvStore kv_;
   // Conflict indexes (derived from instances_): ids by the key of cmd[id]
   // (split by write/read), ids whose cmd is Nop, ids by the key of
-  // initCmd[id]. Sorted vectors: they are copied into dependency sets.
+  // initCmd[id]. Sorted vectors: they are copied into dependency sets. (One
+  // id inline: without conflicts, most keys only ever hold one.)
+  using SortedIds = absl::InlinedVector<CommandId, 1>;
   struct KeyIds {
-    std::vector<CommandId> writes;
-    std::vector<CommandId> reads;
+    SortedIds writes;
+    SortedIds reads;
   };
   absl::flat_hash_map<std::string, KeyIds> cmd_index_;
   std::vector<CommandId> nop_ids_;
