@@ -37,10 +37,8 @@ StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
 
 uint64_t SetDigest(const std::vector<CommandId>& sorted_ids) {
   uint64_t sum = 0;
-  for (const CommandId& id : sorted_ids) {
-    sum += SplitMix64(id.counter * 0x9e3779b97f4a7c15ULL + id.origin);
-  }
-  return SplitMix64(sum ^ SplitMix64(uint64_t{sorted_ids.size()}));
+  for (const CommandId& id : sorted_ids) sum += SetDigestTerm(id);
+  return SetDigestOf(sum, sorted_ids.size());
 }
 
 }  // namespace epsim::protocol

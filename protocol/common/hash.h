@@ -5,6 +5,7 @@
 #ifndef EPSIM_PROTOCOL_COMMON_HASH_H_
 #define EPSIM_PROTOCOL_COMMON_HASH_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -56,6 +57,14 @@ class StableHasher {
 // give equal digests (for agreement and re-commit checks, not for state
 // hashes, which keep StableHasher's order-sensitive chain).
 uint64_t SetDigest(const std::vector<CommandId>& sorted_ids);
+// SetDigest's parts, for sets built incrementally: the digest of a set is
+// SetDigestOf(Σ SetDigestTerm(id), size).
+inline uint64_t SetDigestTerm(const CommandId& id) {
+  return SplitMix64(id.counter * 0x9e3779b97f4a7c15ULL + id.origin);
+}
+inline uint64_t SetDigestOf(uint64_t sum_of_terms, size_t size) {
+  return SplitMix64(sum_of_terms ^ SplitMix64(uint64_t{size}));
+}
 
 }  // namespace epsim::protocol
 

@@ -4,11 +4,15 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "protocol/common/hash.h"
 
 namespace epsim::protocol {
+
+using IdSetBuilder =
+    absl::FunctionRef<IdSet(std::vector<CommandId> sorted, uint64_t extra)>;
 
 IdSet::IdSet(std::vector<CommandId> ids) {
   // Almost always sorted already: checking is one pass, sorting is not.
@@ -23,10 +27,17 @@ IdSet::IdSet(std::initializer_list<CommandId> ids)
     : IdSet(std::vector<CommandId>(ids)) {}
 
 IdSet IdSet::FromSorted(std::vector<CommandId> sorted) {
+  uint64_t sum = 0;
+  for (const CommandId& id : sorted) sum += SetDigestTerm(id);
+  return Make(std::move(sorted), sum);
+}
+
+IdSet IdSet::Make(std::vector<CommandId> sorted, uint64_t sum_of_terms) {
   IdSet set;
   if (!sorted.empty()) {
-    const uint64_t digest = SetDigest(sorted);
-    set.rep_ = std::make_shared<const Rep>(Rep{std::move(sorted), digest});
+    const uint64_t digest = SetDigestOf(sum_of_terms, sorted.size());
+    set.rep_ = std::make_shared<const Rep>(
+        Rep{std::move(sorted), sum_of_terms, digest});
   }
   return set;
 }
@@ -50,22 +61,63 @@ std::string IdSet::ToString() const {
                       "}");
 }
 
+namespace {
+
+// a ∪ b for b a sorted range without duplicates; `b_set` is b as a set
+// when there is one (it is then shared if b holds a).
+template <typename SortedRange>
+IdSet UnionOf(const IdSet& a, const SortedRange& b, const IdSet* b_set,
+              const IdSetBuilder& make) {
+  // What each holds that the other does not; the terms of b's extras make
+  // the union's digest from a's.
+  size_t only_a = 0, only_b = 0;
+  uint64_t only_b_sum = 0;
+  auto x = a.begin(), y = b.begin();
+  const auto x_end = a.end();
+  const auto y_end = b.end();
+  while (x != x_end && y != y_end) {
+    if (*x == *y) {
+      ++x;
+      ++y;
+    } else if (*x < *y) {
+      ++only_a;
+      ++x;
+    } else {
+      ++only_b;
+      only_b_sum += SetDigestTerm(*y);
+      ++y;
+    }
+  }
+  only_a += static_cast<size_t>(x_end - x);
+  for (; y != y_end; ++y) {
+    ++only_b;
+    only_b_sum += SetDigestTerm(*y);
+  }
+  if (only_b == 0) return a;
+  if (only_a == 0 && b_set != nullptr) return *b_set;
+  std::vector<CommandId> out;
+  out.reserve(a.size() + only_b);
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(),
+                 std::back_inserter(out));
+  return make(std::move(out), only_b_sum);
+}
+
+}  // namespace
+
 IdSet Union(const IdSet& a, const IdSet& b) {
   if (a.SharesStorageWith(b) || b.empty()) return a;
   if (a.empty()) return b;
-  if (a.size() >= b.size() &&
-      std::includes(a.begin(), a.end(), b.begin(), b.end())) {
-    return a;
-  }
-  if (b.size() > a.size() &&
-      std::includes(b.begin(), b.end(), a.begin(), a.end())) {
-    return b;
-  }
-  std::vector<CommandId> out;
-  out.reserve(a.size() + b.size());
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(),
-                 std::back_inserter(out));
-  return IdSet::FromSorted(std::move(out));
+  return UnionOf(a, b, &b, [&a](std::vector<CommandId> out, uint64_t extra) {
+    return IdSet::Make(std::move(out), a.sum_of_terms() + extra);
+  });
+}
+
+IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b) {
+  if (sorted_b.empty()) return a;
+  return UnionOf(a, sorted_b, nullptr,
+                 [&a](std::vector<CommandId> out, uint64_t extra) {
+                   return IdSet::Make(std::move(out), a.sum_of_terms() + extra);
+                 });
 }
 
 }  // namespace epsim::protocol

@@ -63,16 +63,28 @@ class IdSet {
   std::string ToString() const;
 
  private:
+  friend IdSet Union(const IdSet& a, const IdSet& b);
+  // The same with b given as a sorted vector without duplicates (shares `a`
+  // when it holds b).
+  IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
+  friend IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
+  static IdSet Make(std::vector<CommandId> sorted, uint64_t sum_of_terms);
+  uint64_t sum_of_terms() const { return rep_ == nullptr ? 0 : rep_->sum; }
+
   struct Rep {
     std::vector<CommandId> ids;
+    uint64_t sum = 0;  // Σ SetDigestTerm(id): a union hashes only new ids
     uint64_t digest = 0;
   };
   std::shared_ptr<const Rep> rep_;  // null: empty
 };
 
 // The sorted union of two sets; shares `a` (or `b`) when it already holds
-// the other.
+// the other. One pass to compare them, a second only to build a new set.
 IdSet Union(const IdSet& a, const IdSet& b);
+// The same with b given as a sorted vector without duplicates (shares `a`
+// when it holds b).
+IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
 
 }  // namespace epsim::protocol
 

@@ -201,9 +201,13 @@ std::vector<CommandId> StarReplica::LocalConflicts(
   }
   // A Nop conflicts with every payload (I.2).
   std::vector<CommandId> out;
-  out.reserve(keyed.size() + nop_ids_.size());
-  std::merge(keyed.begin(), keyed.end(), nop_ids_.begin(), nop_ids_.end(),
-             std::back_inserter(out));
+  if (nop_ids_.empty()) {
+    out = std::move(keyed);
+  } else {
+    out.reserve(keyed.size() + nop_ids_.size());
+    std::merge(keyed.begin(), keyed.end(), nop_ids_.begin(), nop_ids_.end(),
+               std::back_inserter(out));
+  }
   // Never a self-dependency (pitfall 8).
   auto self = std::lower_bound(out.begin(), out.end(), exclude);
   if (self != out.end() && *self == exclude) out.erase(self);
@@ -443,7 +447,7 @@ void StarReplica::HandlePreAccept(NodeId from, const StarMessage& m) {
   if (LocalConflictsWithin(*m.cmd, m.id, m.deps)) {
     inst.dep = m.deps;
   } else {
-    inst.dep = Union(m.deps, DepSet::FromSorted(LocalConflicts(*m.cmd, m.id)));
+    inst.dep = Union(m.deps, LocalConflicts(*m.cmd, m.id));
   }
   SetCmd(m.id, inst, m.cmd);
   SetInitCmd(m.id, inst, m.cmd);

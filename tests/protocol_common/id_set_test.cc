@@ -52,5 +52,18 @@ TEST(IdSetTest, UnionSharesAnOperandThatHoldsTheOther) {
   EXPECT_EQ(both.digest(), SetDigest(both.ids()));
 }
 
+TEST(IdSetTest, UnionWithASortedVector) {
+  const IdSet set = {Id(0, 1), Id(1, 2)};
+  EXPECT_TRUE(
+      Union(set, std::vector<CommandId>{Id(1, 2)}).SharesStorageWith(set));
+  EXPECT_TRUE(Union(set, std::vector<CommandId>{}).SharesStorageWith(set));
+  const IdSet grown = Union(set, std::vector<CommandId>{Id(2, 0), Id(0, 3)});
+  EXPECT_EQ(grown.ids(),
+            (std::vector<CommandId>{Id(2, 0), Id(0, 1), Id(1, 2), Id(0, 3)}));
+  EXPECT_EQ(grown.digest(), SetDigest(grown.ids()));
+  EXPECT_EQ(Union(IdSet(), std::vector<CommandId>{Id(3, 3)}),
+            IdSet({Id(3, 3)}));
+}
+
 }  // namespace
 }  // namespace epsim::protocol
