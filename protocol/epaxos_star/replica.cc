@@ -136,8 +136,7 @@ StarReplica::Instance& StarReplica::Get(const CommandId& id) {
 }
 
 const StarReplica::Instance* StarReplica::Find(const CommandId& id) const {
-  auto it = instances_.find(id);
-  return it == instances_.end() ? nullptr : &it->second;
+  return instances_.Find(id);
 }
 
 void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
@@ -331,9 +330,9 @@ void StarReplica::Start() {
   // After a restart: every known command not committed yet gets its
   // recovery timer back (the environment dropped all timers), in id order.
   std::vector<CommandId> uncommitted;
-  for (const auto& [id, inst] : instances_) {
+  instances_.ForEach([&](const CommandId& id, const Instance& inst) {
     if (inst.phase != Phase::kCommitted) uncommitted.push_back(id);
-  }
+  });
   for (const CommandId& id : executor_.CommittedNotDone()) {
     for (const CommandId& d : executor_.BlockedOn(id, SIZE_MAX)) {
       uncommitted.push_back(d);
@@ -690,7 +689,7 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
 
 // [P L5-7] Fig. 1: execute one command of an executable component.
 void StarReplica::ExecuteOne(const CommandId& id) {
-  const Instance& inst = instances_.at(id);
+  const Instance& inst = *Find(id);  // committed here
   // I.10: a Nop is never executed (the executor skips them).
   EPSIM_CHECK(inst.phase == Phase::kCommitted && inst.cmd != nullptr &&
               !inst.cmd->nop);
@@ -901,7 +900,7 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
                       candidates);
     for (const CommandId& other : candidates) {
       if (other == m.id || m.deps.Contains(other)) continue;
-      const Instance& o = instances_.at(other);
+      const Instance& o = *Find(other);  // indexed, so known
       if (o.phase == Phase::kCommitted && !IsNop(o.cmd) &&
           Conflicts(*o.cmd, c) && !o.dep.Contains(m.id)) {
         found.insert({other, Phase::kCommitted});
@@ -914,7 +913,7 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
                       candidates);
     for (const CommandId& other : candidates) {
       if (other == m.id || m.deps.Contains(other)) continue;
-      const Instance& o = instances_.at(other);
+      const Instance& o = *Find(other);  // indexed, so known
       if (o.phase != Phase::kCommitted && o.init_cmd != nullptr &&
           Conflicts(*o.init_cmd, c) && !o.init_dep.Contains(m.id)) {
         found.insert({other, o.phase});
@@ -1181,8 +1180,8 @@ void StarReplica::TraceInstance(const CommandId& id, const Instance& inst,
 
 std::vector<PendingCommand> StarReplica::Pending() const {
   std::vector<PendingCommand> out;
-  for (const auto& [id, inst] : instances_) {
-    if (inst.phase == Phase::kCommitted && executor_.IsDone(id)) continue;
+  instances_.ForEach([&](const CommandId& id, const Instance& inst) {
+    if (inst.phase == Phase::kCommitted && executor_.IsDone(id)) return;
     PendingCommand p;
     p.id = id;
     p.phase = std::string(PhaseName(inst.phase));
@@ -1191,7 +1190,7 @@ std::vector<PendingCommand> StarReplica::Pending() const {
     if (inst.phase == Phase::kCommitted) p.waiting_on = executor_.BlockedOn(id);
     p.recovery = RecoveryBallot(id);
     out.push_back(std::move(p));
-  }
+  });
   std::sort(out.begin(), out.end(),
             [](const PendingCommand& a, const PendingCommand& b) {
               return a.id < b.id;
@@ -1210,13 +1209,13 @@ uint64_t StarReplica::StateHash() const {
   h.Add(static_cast<uint64_t>(self_)).Add(next_counter_);
   // Instances: order-independent sum of per-id digests.
   uint64_t sum = 0;
-  for (const auto& [id, inst] : instances_) {
+  instances_.ForEach([&](const CommandId& id, const Instance& inst) {
     Hasher i;
     i.Add(id).Add(static_cast<uint64_t>(inst.phase)).Add(inst.bal);
     i.Add(inst.abal).Add(inst.cmd).Add(inst.init_cmd).Add(inst.dep);
     i.Add(inst.init_dep);
     sum += i.value();
-  }
+  });
   h.Add(sum).Add(instances_.size());
   for (const auto& [id, k] : waiting_seen_) {
     h.Add(id).Add(static_cast<uint64_t>(k));

@@ -32,9 +32,9 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "protocol/common/executor.h"
+#include "protocol/common/id_map.h"
 #include "protocol/common/kv_store.h"
 #include "protocol/common/replica.h"
 #include "protocol/epaxos_star/messages.h"
@@ -212,8 +212,9 @@ class StarReplica final : public Replica {
 
   // --- durable state ---
   uint64_t next_counter_ = 0;
-  // Node map: handlers hold an Instance& across lookups of other ids.
-  absl::node_hash_map<CommandId, Instance> instances_;
+  // Handlers hold an Instance& across look-ups of other ids (IdMap keeps
+  // entries in place).
+  IdMap<Instance> instances_;
   absl::btree_map<CommandId, int64_t> waiting_seen_;  // waitingSeen (R7)
   DependencyExecutor executor_;
   KvStore kv_;

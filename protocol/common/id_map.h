@@ -1,0 +1,92 @@
+// IdMap<T>: per-command state keyed by CommandId, stored densely.
+//
+// Every protocol here numbers an origin's commands densely (EPaxos* from 1,
+// EPaxos from 0), so the state of id {origin, counter} lives in a table per
+// origin indexed by counter: a look-up is two indexed loads, not a hash
+// probe, neighbouring commands sit together in memory, and no per-entry
+// allocation is made. Ids outside the dense range (huge origins or
+// counters, as tests and the explorer may build) go to an ordered map.
+//
+// Entries are never removed. References stay valid while other ids are
+// added (tables grow at the end of a std::deque), so a handler may hold one
+// entry while creating another. Iteration is by origin, then counter, then
+// the ordered spill-over: deterministic, whatever the insertion order.
+#ifndef EPSIM_PROTOCOL_COMMON_ID_MAP_H_
+#define EPSIM_PROTOCOL_COMMON_ID_MAP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+
+#include "protocol/common/types.h"
+
+namespace epsim::protocol {
+
+template <typename T>
+class IdMap {
+ public:
+  // The entry of `id`, default-constructed if new.
+  T& operator[](const CommandId& id) {
+    if (!IsDense(id)) return spill_[id];
+    if (id.origin >= rows_.size()) rows_.resize(id.origin + 1);
+    std::deque<std::optional<T>>& row = rows_[id.origin];
+    if (id.counter >= row.size()) row.resize(id.counter + 1);
+    std::optional<T>& slot = row[id.counter];
+    if (!slot.has_value()) {
+      slot.emplace();
+      ++size_;
+    }
+    return *slot;
+  }
+
+  // The entry of `id`, or null.
+  T* Find(const CommandId& id) {
+    return const_cast<T*>(static_cast<const IdMap&>(*this).Find(id));
+  }
+  const T* Find(const CommandId& id) const {
+    if (!IsDense(id)) {
+      auto it = spill_.find(id);
+      return it == spill_.end() ? nullptr : &it->second;
+    }
+    if (id.origin >= rows_.size()) return nullptr;
+    const std::deque<std::optional<T>>& row = rows_[id.origin];
+    if (id.counter >= row.size() || !row[id.counter].has_value()) {
+      return nullptr;
+    }
+    return &*row[id.counter];
+  }
+
+  size_t size() const { return size_ + spill_.size(); }
+
+  // Calls fn(id, entry) for every entry, in the order above.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (size_t origin = 0; origin < rows_.size(); ++origin) {
+      const std::deque<std::optional<T>>& row = rows_[origin];
+      for (size_t counter = 0; counter < row.size(); ++counter) {
+        if (row[counter].has_value()) {
+          fn(CommandId{static_cast<uint32_t>(origin), counter}, *row[counter]);
+        }
+      }
+    }
+    for (const auto& [id, entry] : spill_) fn(id, entry);
+  }
+
+ private:
+  static constexpr uint32_t kDenseOrigins = 1024;
+  static constexpr uint64_t kDenseCounters = uint64_t{1} << 24;
+  static bool IsDense(const CommandId& id) {
+    return id.origin < kDenseOrigins && id.counter < kDenseCounters;
+  }
+
+  // Deques of deques: growth at the end never moves an entry.
+  std::deque<std::deque<std::optional<T>>> rows_;
+  size_t size_ = 0;  // dense entries
+  std::map<CommandId, T> spill_;
+};
+
+}  // namespace epsim::protocol
+
+#endif  // EPSIM_PROTOCOL_COMMON_ID_MAP_H_
