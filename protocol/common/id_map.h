@@ -6,6 +6,8 @@
 // probe, neighbouring commands sit together in memory, and no per-entry
 // allocation is made. Ids outside the dense range (huge origins or
 // counters, as tests and the explorer may build) go to an ordered map.
+// (DependencyExecutor indexes its nodes the same way with flat vectors: its
+// hottest loop wants a packed flag per id, not an entry.)
 //
 // Entries are never removed. References stay valid while other ids are
 // added (tables grow at the end of a std::deque), so a handler may hold one
