@@ -395,7 +395,7 @@ void StarReplica::Restart() {
   ballot_hints_.clear();
   waiting_on_.clear();
   buffered_.clear();
-  timers_.clear();
+  timers_ = {};
   timer_info_.clear();
   self_queue_.clear();
   retry_ids_.clear();
@@ -667,8 +667,8 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
   // T2: execution blocked on an uncommitted or unknown dependency.
   if (!executor_.IsDone(id)) {
     for (const CommandId& d : executor_.UncommittedDeps(id)) {
-      auto t = timers_.find(d);
-      if (t != timers_.end() && t->second.recovery != 0) continue;
+      const IdTimers* t = timers_.Find(d);
+      if (t != nullptr && t->recovery != 0) continue;
       env_->Cover("trigger/blocked-execution");
       ArmRecoveryTimer(d, false);
     }
@@ -983,8 +983,8 @@ void StarReplica::HandleValidateOK(NodeId from, const StarMessage& m) {
     waiting_on_[other].insert(id);
     const Instance* o = Find(other);
     if (o == nullptr || o->phase != Phase::kCommitted) {
-      auto t = timers_.find(other);
-      if (t == timers_.end() || t->second.recovery == 0) {
+      const IdTimers* t = timers_.Find(other);
+      if (t == nullptr || t->recovery == 0) {
         env_->Cover("trigger/wait-deps");  // T4
         ArmRecoveryTimer(other, false);
       }
@@ -1142,22 +1142,22 @@ void StarReplica::ArmFastTimer(const CommandId& id) {
 }
 
 void StarReplica::CancelFastTimer(const CommandId& id) {
-  auto t = timers_.find(id);
-  if (t == timers_.end() || t->second.fast == 0) return;
-  env_->CancelTimer(t->second.fast);
-  timer_info_.erase(t->second.fast);
-  t->second.fast = 0;
+  IdTimers* t = timers_.Find(id);
+  if (t == nullptr || t->fast == 0) return;
+  env_->CancelTimer(t->fast);
+  timer_info_.erase(t->fast);
+  t->fast = 0;
 }
 
 void StarReplica::CancelTimers(const CommandId& id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end()) return;
-  for (TimerId timer : {it->second.fast, it->second.recovery}) {
+  IdTimers* t = timers_.Find(id);
+  if (t == nullptr) return;
+  for (TimerId timer : {t->fast, t->recovery}) {
     if (timer == 0) continue;
     env_->CancelTimer(timer);
     timer_info_.erase(timer);
   }
-  timers_.erase(it);
+  *t = IdTimers{};
 }
 
 // ---------------------------------------------------------------------------

@@ -239,8 +239,9 @@ class StarReplica final : public Replica {
   // id' -> ids whose attempt waits (stage WAIT) with id' in I (R6 wake-ups).
   absl::btree_map<CommandId, absl::btree_set<CommandId>> waiting_on_;
   absl::btree_map<CommandId, std::vector<Buffered>> buffered_;
-  absl::btree_map<CommandId, IdTimers> timers_;
-  absl::btree_map<TimerId, TimerInfo> timer_info_;
+  IdMap<IdTimers> timers_;  // an id without timers holds IdTimers{}
+  // Looked up by the timer that fired, never iterated.
+  absl::flat_hash_map<TimerId, TimerInfo> timer_info_;
   std::deque<std::shared_ptr<const StarMessage>> self_queue_;
   std::vector<CommandId> retry_ids_;  // ids whose bal changed (buffer)
   std::vector<Command> resubmit_queue_;
