@@ -347,9 +347,6 @@ class Run {
   std::vector<std::unique_ptr<ClientNode>> clients_;
   // The safety checks of checker/invariants.h, the protocol's own included.
   std::unique_ptr<checker::RunChecker> checks_;
-  // Each replica's key-value state rebuilt from the executions it reported,
-  // for the convergence check.
-  std::vector<protocol::KvStore> shadow_;
   sim::Duration client_timeout_ = 0;
   int clients_finished_ = 0;
 
@@ -371,7 +368,8 @@ class Run {
     RequestId request;
   };
   absl::flat_hash_map<CommandId, FirstCommit> first_commit_;
-  // Per replica: id -> committed as Nop.
+  // Per replica: id -> committed as Nop (kept for scripted runs only).
+  bool scripted_ = false;
   std::vector<absl::flat_hash_map<CommandId, bool>> committed_at_;
   // Per replica: the ids it executed.
   std::vector<absl::flat_hash_set<CommandId>> executed_at_;
@@ -557,9 +555,15 @@ void Run::AddViolation(Violation v) {
 void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
   checks_->OnCommitted(replica, record,
                        {world_.Now(), replica, "commit of", record.id});
-  committed_at_[replica].try_emplace(record.id, record.command.nop);
-  auto [first, fresh] = first_commit_.try_emplace(
-      record.id, FirstCommit{record.command.nop, record.command.request});
+  // Which replicas committed what: only a script's end checks ask.
+  if (scripted_) {
+    committed_at_[replica].try_emplace(record.id, record.command.nop);
+  }
+  const bool fresh =
+      first_commit_
+          .try_emplace(record.id,
+                       FirstCommit{record.command.nop, record.command.request})
+          .second;
   if (!fresh) return;
   if (record.command.nop) {
     ++result_.nop;
@@ -582,7 +586,6 @@ void Run::OnExecuted(int replica, const protocol::ExecutionRecord& record) {
   checks_->OnExecuted(replica, record,
                       {world_.Now(), replica, "execution of", record.id});
   executed_at_[replica].insert(record.id);
-  shadow_[replica].Apply(record.command);
   RequestState* req = requests_.Find(record.command.request);
   if (req == nullptr) return;
   RequestState& state = *req;
@@ -694,12 +697,12 @@ absl::StatusOr<RunResult> Run::Execute() {
                    " --protocol ", protocol_->Name());
   result_.checks["liveness"] = "ok";
   checks_ = std::make_unique<checker::RunChecker>(protocol_->MakeChecks());
-  shadow_.resize(n);
   committed_at_.resize(n);
   executed_at_.resize(n);
   effect_order_.resize(n);
   live_mask_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-  if (!scenario_.script.is_null()) world_.UseChoiceScheduler();
+  scripted_ = !scenario_.script.is_null();
+  if (scripted_) world_.UseChoiceScheduler();
 
   for (int i = 0; i < n; ++i) {
     hosts_.push_back(std::make_unique<ReplicaHost>(*this, world_, i, n));
@@ -1072,7 +1075,7 @@ void Run::FinishRun() {
     finals.push_back(
         {i,
          std::vector<CommandId>(executed_at_[i].begin(), executed_at_[i].end()),
-         shadow_[i].Digest()});
+         hosts_[i]->replica().StoreDigest()});
   }
   checks_->Finish(finals, {world_.Now(), -1, "end of run"});
   for (const auto& [name, verdict] : checks_->verdicts()) {

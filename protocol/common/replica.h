@@ -52,6 +52,10 @@ class Replica {
     return absl::UnimplementedError("this protocol has no recovery to start");
   }
 
+  // KvStore::Digest() of this replica's state machine now: the final states
+  // the convergence check compares.
+  virtual uint64_t StoreDigest() const = 0;
+
   // Commands known here but not executed, with what each waits on.
   virtual std::vector<PendingCommand> Pending() const = 0;
 

@@ -89,6 +89,7 @@ class EpaxosReplica final : public Replica {
   // given (it must be this replica's and above every ballot it knows).
   absl::Status StartRecovery(CommandId id,
                              std::optional<Ballot> ballot) override;
+  uint64_t StoreDigest() const override { return kv_.Digest(); }
   std::vector<PendingCommand> Pending() const override;
   std::unique_ptr<Replica> Clone(Env& env) const override;
   uint64_t StateHash() const override;

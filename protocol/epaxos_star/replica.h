@@ -70,6 +70,7 @@ class StarReplica final : public Replica {
   void Restart() override;
   absl::Status StartRecovery(CommandId id,
                              std::optional<Ballot> ballot) override;
+  uint64_t StoreDigest() const override { return kv_.Digest(); }
   std::vector<PendingCommand> Pending() const override;
   std::unique_ptr<Replica> Clone(Env& env) const override;
   uint64_t StateHash() const override;

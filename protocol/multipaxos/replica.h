@@ -92,6 +92,7 @@ class MultiPaxosReplica final : public Replica {
   void OnMessage(NodeId from, const Message& message) override;
   void OnTimer(TimerId id, uint64_t tag) override;
   void Restart() override;
+  uint64_t StoreDigest() const override { return kv_.Digest(); }
   std::vector<PendingCommand> Pending() const override;
   std::unique_ptr<Replica> Clone(Env& env) const override;
   uint64_t StateHash() const override;

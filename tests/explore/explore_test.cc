@@ -73,6 +73,7 @@ class ToyReplica final : public protocol::Replica {
   }
   void OnTimer(protocol::TimerId, uint64_t) override {}
   void Restart() override {}
+  uint64_t StoreDigest() const override { return 0; }  // no state machine
   std::vector<protocol::PendingCommand> Pending() const override { return {}; }
   std::unique_ptr<Replica> Clone(protocol::Env& env) const override {
     auto copy = std::make_unique<ToyReplica>(*this);
