@@ -193,6 +193,23 @@ void RunChecker::OnExecuted(NodeId replica,
   CheckExecutionOrder(replica, record, where, executions);
 }
 
+bool RunChecker::Executed(NodeId replica, const CommandId& id) const {
+  auto it = executions_.find(id);
+  if (it == executions_.end() || replica < 0) return false;
+  const auto& position = it->second.position;
+  return static_cast<size_t>(replica) < position.size() &&
+         position[replica] >= 0;
+}
+
+std::vector<CommandId> RunChecker::ExecutedBy(NodeId replica) const {
+  std::vector<CommandId> out;
+  for (const auto& [id, executions] : executions_) {
+    if (Executed(replica, id)) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());  // (a hash map's order never shows)
+  return out;
+}
+
 // Replica r executes c now, after everything in its log for c's key. A
 // violation is a pair (c, d) of conflicting commands with d before c at r and
 // c before d at some r'. For each r' that executed c (at position p'),

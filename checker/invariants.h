@@ -116,6 +116,10 @@ class RunChecker {
                    const protocol::CommitRecord& record, const Where& where);
   void OnExecuted(protocol::NodeId replica,
                   const protocol::ExecutionRecord& record, const Where& where);
+  // What the executions reported so far say: whether `replica` executed
+  // `id`, and every id it executed, sorted.
+  bool Executed(protocol::NodeId replica, const protocol::CommandId& id) const;
+  std::vector<protocol::CommandId> ExecutedBy(protocol::NodeId replica) const;
   // Convergence, after quiescence: pass every live replica.
   void Finish(const std::vector<ReplicaFinalState>& replicas,
               const Where& where);

@@ -371,8 +371,6 @@ class Run {
   // Per replica: id -> committed as Nop (kept for scripted runs only).
   bool scripted_ = false;
   std::vector<absl::flat_hash_map<CommandId, bool>> committed_at_;
-  // Per replica: the ids it executed.
-  std::vector<absl::flat_hash_set<CommandId>> executed_at_;
   // Per replica, the requests in the order they took effect (a candidate
   // linearization for the history check).
   std::vector<std::vector<RequestId>> effect_order_;
@@ -585,7 +583,6 @@ void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
 void Run::OnExecuted(int replica, const protocol::ExecutionRecord& record) {
   checks_->OnExecuted(replica, record,
                       {world_.Now(), replica, "execution of", record.id});
-  executed_at_[replica].insert(record.id);
   RequestState* req = requests_.Find(record.command.request);
   if (req == nullptr) return;
   RequestState& state = *req;
@@ -698,7 +695,6 @@ absl::StatusOr<RunResult> Run::Execute() {
   result_.checks["liveness"] = "ok";
   checks_ = std::make_unique<checker::RunChecker>(protocol_->MakeChecks());
   committed_at_.resize(n);
-  executed_at_.resize(n);
   effect_order_.resize(n);
   live_mask_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
   scripted_ = !scenario_.script.is_null();
@@ -873,7 +869,7 @@ class ScriptAdapter : public ScriptHost {
         auto c = run_.committed_at_[q].find(id);
         if (c == run_.committed_at_[q].end()) {
           out.push_back(absl::StrCat(id.ToString(), " not committed at r", q));
-        } else if (!c->second && !run_.executed_at_[q].contains(id)) {
+        } else if (!c->second && !run_.checks_->Executed(q, id)) {
           out.push_back(absl::StrCat(id.ToString(),
                                      " committed but not executed at r", q));
         }
@@ -1073,9 +1069,7 @@ void Run::FinishRun() {
   for (int i = 0; i < replicas(); ++i) {
     if (world_.IsCrashed(i) || hosts_[i]->inert()) continue;
     finals.push_back(
-        {i,
-         std::vector<CommandId>(executed_at_[i].begin(), executed_at_[i].end()),
-         hosts_[i]->replica().StoreDigest()});
+        {i, checks_->ExecutedBy(i), hosts_[i]->replica().StoreDigest()});
   }
   checks_->Finish(finals, {world_.Now(), -1, "end of run"});
   for (const auto& [name, verdict] : checks_->verdicts()) {

@@ -92,6 +92,21 @@ class InvariantsTest : public ::testing::Test {
   RunChecker checks_;
 };
 
+TEST_F(InvariantsTest, KnowsWhoExecutedWhat) {
+  checks_.OnExecuted(2, Exec(Id(2, 1), c_), At(1, 2));
+  checks_.OnExecuted(2, Exec(Id(0, 1), a_), At(2, 2));
+  checks_.OnExecuted(0, Exec(Id(0, 1), a_), At(3, 0));
+  EXPECT_TRUE(checks_.Executed(2, Id(2, 1)));
+  EXPECT_TRUE(checks_.Executed(0, Id(0, 1)));
+  EXPECT_FALSE(checks_.Executed(0, Id(2, 1)));
+  EXPECT_FALSE(checks_.Executed(1, Id(0, 1)));
+  EXPECT_FALSE(checks_.Executed(5, Id(0, 1)));
+  EXPECT_EQ(checks_.ExecutedBy(2),
+            (std::vector<CommandId>{Id(0, 1), Id(2, 1)}));
+  EXPECT_EQ(checks_.ExecutedBy(0), (std::vector<CommandId>{Id(0, 1)}));
+  EXPECT_TRUE(checks_.ExecutedBy(1).empty());
+}
+
 TEST_F(InvariantsTest, CorrectRunIsQuiet) {
   CorrectRun();
   std::vector<ReplicaFinalState> finals = {
