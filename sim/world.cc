@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -146,10 +147,11 @@ void World::ResizeLinks() {
   link_kind_ = std::move(kind);
 }
 
-void World::CheckNode(NodeId node, const char* what) const {
+void World::NoSuchNode(NodeId node, const char* what) const {
   EPSIM_CHECK(node >= 0 && node < NodeCount())
       << what << ": no node " << node << " (the world has " << NodeCount()
       << ")";
+  std::abort();  // (not reached: the check throws)
 }
 
 void World::Push(Time time, EventKind kind, uint32_t slot) {

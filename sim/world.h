@@ -211,7 +211,11 @@ class World {
     std::string label;
   };
 
-  void CheckNode(NodeId node, const char* what) const;
+  // On every send: the test inline, the report out of line.
+  void CheckNode(NodeId node, const char* what) const {
+    if (node < 0 || node >= NodeCount()) NoSuchNode(node, what);
+  }
+  [[noreturn]] void NoSuchNode(NodeId node, const char* what) const;
   void Push(Time time, EventKind kind, uint32_t slot);
   Event PopNext();
   uint32_t StoreMessage(Envelope envelope);
