@@ -151,7 +151,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
     if (inst.cmd->nop) {
       EraseSorted(nop_ids_, id);
     } else {
-      KeyIds& bucket = cmd_index_[inst.cmd->key];
+      KeyIds& bucket = key_index_[inst.cmd->key].cmd;
       EraseSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
     }
   }
@@ -160,7 +160,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
     if (inst.cmd->nop) {
       InsertSorted(nop_ids_, id);
     } else {
-      KeyIds& bucket = cmd_index_[inst.cmd->key];
+      KeyIds& bucket = key_index_[inst.cmd->key].cmd;
       InsertSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
     }
   }
@@ -173,11 +173,11 @@ void StarReplica::SetInitCmd(const CommandId& id, Instance& inst, Payload cmd) {
       << PayloadString(cmd);
   if (SamePayload(inst.init_cmd, cmd)) return;
   if (inst.init_cmd != nullptr) {
-    KeyIds& bucket = init_cmd_index_[inst.init_cmd->key];
+    KeyIds& bucket = key_index_[inst.init_cmd->key].init_cmd;
     EraseSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
   }
   inst.init_cmd = std::move(cmd);
-  KeyIds& bucket = init_cmd_index_[inst.init_cmd->key];
+  KeyIds& bucket = key_index_[inst.init_cmd->key].init_cmd;
   InsertSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
 }
 
@@ -195,8 +195,9 @@ std::vector<CommandId> StarReplica::LocalConflicts(
     const Command& c, const CommandId& exclude) const {
   EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
   std::vector<CommandId> keyed;
-  if (auto it = cmd_index_.find(c.key); it != cmd_index_.end()) {
-    AppendConflicting(it->second.writes, it->second.reads, c.IsWrite(), keyed);
+  if (auto it = key_index_.find(c.key); it != key_index_.end()) {
+    const KeyIds& bucket = it->second.cmd;
+    AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), keyed);
   }
   // A Nop conflicts with every payload (I.2).
   std::vector<CommandId> out;
@@ -217,10 +218,11 @@ bool StarReplica::LocalConflictsWithin(const Command& c,
                                        const CommandId& exclude,
                                        const DepSet& set) const {
   if (!IncludesAllBut(set, nop_ids_, exclude)) return false;
-  auto it = cmd_index_.find(c.key);
-  if (it == cmd_index_.end()) return true;
-  return IncludesAllBut(set, it->second.writes, exclude) &&
-         (!c.IsWrite() || IncludesAllBut(set, it->second.reads, exclude));
+  auto it = key_index_.find(c.key);
+  if (it == key_index_.end()) return true;
+  const KeyIds& bucket = it->second.cmd;
+  return IncludesAllBut(set, bucket.writes, exclude) &&
+         (!c.IsWrite() || IncludesAllBut(set, bucket.reads, exclude));
 }
 
 // ---------------------------------------------------------------------------
@@ -894,10 +896,11 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
   // [P L82-86] I_q, computed before the writes of line 2.
   const Command& c = *m.cmd;
   absl::btree_set<Invalidating> found;
-  if (auto it = cmd_index_.find(c.key); it != cmd_index_.end()) {
+  const auto key = key_index_.find(c.key);
+  if (key != key_index_.end()) {
+    const KeyIds& bucket = key->second.cmd;
     std::vector<CommandId> candidates;
-    AppendConflicting(it->second.writes, it->second.reads, c.IsWrite(),
-                      candidates);
+    AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), candidates);
     for (const CommandId& other : candidates) {
       if (other == m.id || m.deps.Contains(other)) continue;
       const Instance& o = *Find(other);  // indexed, so known
@@ -907,10 +910,10 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
       }
     }
   }
-  if (auto it = init_cmd_index_.find(c.key); it != init_cmd_index_.end()) {
+  if (key != key_index_.end()) {
+    const KeyIds& bucket = key->second.init_cmd;
     std::vector<CommandId> candidates;
-    AppendConflicting(it->second.writes, it->second.reads, c.IsWrite(),
-                      candidates);
+    AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), candidates);
     for (const CommandId& other : candidates) {
       if (other == m.id || m.deps.Contains(other)) continue;
       const Instance& o = *Find(other);  // indexed, so known

@@ -219,18 +219,23 @@ class StarReplica final : public Replica {
   absl::btree_map<CommandId, int64_t> waiting_seen_;  // waitingSeen (R7)
   DependencyExecutor executor_;
   KvStore kv_;
-  // Conflict indexes (derived from instances_): ids by the key of cmd[id]
-  // (split by write/read), ids whose cmd is Nop, ids by the key of
-  // initCmd[id]. Sorted vectors: they are copied into dependency sets. (One
-  // id inline: without conflicts, most keys only ever hold one.)
+  // Conflict indexes (derived from instances_): per key, the ids whose
+  // cmd[id] is on it and those whose initCmd[id] is (each split by
+  // write/read: one map, so a PreAccept's three look-ups of its key hit one
+  // entry); the ids whose cmd is Nop. Sorted vectors: they are copied into
+  // dependency sets. (One id inline: without conflicts, most keys only ever
+  // hold one.)
   using SortedIds = absl::InlinedVector<CommandId, 1>;
   struct KeyIds {
     SortedIds writes;
     SortedIds reads;
   };
-  absl::flat_hash_map<std::string, KeyIds> cmd_index_;
+  struct KeyIndex {
+    KeyIds cmd;
+    KeyIds init_cmd;
+  };
+  absl::flat_hash_map<std::string, KeyIndex> key_index_;
   std::vector<CommandId> nop_ids_;
-  absl::flat_hash_map<std::string, KeyIds> init_cmd_index_;
 
   // --- volatile state ---
   absl::btree_map<CommandId, Coordination> coordinating_;
