@@ -4,15 +4,11 @@
 #include <iterator>
 #include <utility>
 
-#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "protocol/common/hash.h"
 
 namespace epsim::protocol {
-
-using IdSetBuilder =
-    absl::FunctionRef<IdSet(std::vector<CommandId> sorted, uint64_t extra)>;
 
 IdSet::IdSet(std::vector<CommandId> ids) {
   // Almost always sorted already: checking is one pass, sorting is not.
@@ -61,15 +57,11 @@ std::string IdSet::ToString() const {
                       "}");
 }
 
-namespace {
-
-// a ∪ b for b a sorted range without duplicates; `b_set` is b as a set
-// when there is one (it is then shared if b holds a).
 template <typename SortedRange>
-IdSet UnionOf(const IdSet& a, const SortedRange& b, const IdSet* b_set,
-              const IdSetBuilder& make) {
-  // What each holds that the other does not; the terms of b's extras make
-  // the union's digest from a's.
+IdSet IdSet::UnionOf(const IdSet& a, const SortedRange& b, const IdSet* b_set) {
+  // First compare (no writes): most unions add nothing to one side, and
+  // then that side is shared. The terms of b's extras make the union's
+  // digest from a's.
   size_t only_a = 0, only_b = 0;
   uint64_t only_b_sum = 0;
   auto x = a.begin(), y = b.begin();
@@ -99,25 +91,18 @@ IdSet UnionOf(const IdSet& a, const SortedRange& b, const IdSet* b_set,
   out.reserve(a.size() + only_b);
   std::set_union(a.begin(), a.end(), b.begin(), b.end(),
                  std::back_inserter(out));
-  return make(std::move(out), only_b_sum);
+  return Make(std::move(out), a.sum_of_terms() + only_b_sum);
 }
-
-}  // namespace
 
 IdSet Union(const IdSet& a, const IdSet& b) {
   if (a.SharesStorageWith(b) || b.empty()) return a;
   if (a.empty()) return b;
-  return UnionOf(a, b, &b, [&a](std::vector<CommandId> out, uint64_t extra) {
-    return IdSet::Make(std::move(out), a.sum_of_terms() + extra);
-  });
+  return IdSet::UnionOf(a, b, &b);
 }
 
 IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b) {
   if (sorted_b.empty()) return a;
-  return UnionOf(a, sorted_b, nullptr,
-                 [&a](std::vector<CommandId> out, uint64_t extra) {
-                   return IdSet::Make(std::move(out), a.sum_of_terms() + extra);
-                 });
+  return IdSet::UnionOf(a, sorted_b, nullptr);
 }
 
 }  // namespace epsim::protocol

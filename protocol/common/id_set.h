@@ -64,12 +64,14 @@ class IdSet {
 
  private:
   friend IdSet Union(const IdSet& a, const IdSet& b);
-  // The same with b given as a sorted vector without duplicates (shares `a`
-  // when it holds b).
-  IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
   friend IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
   static IdSet Make(std::vector<CommandId> sorted, uint64_t sum_of_terms);
   uint64_t sum_of_terms() const { return rep_ == nullptr ? 0 : rep_->sum; }
+  // a ∪ b for b a sorted range without duplicates; `b_set` is b as a set
+  // when there is one (shared if it holds a).
+  template <typename SortedRange>
+  static IdSet UnionOf(const IdSet& a, const SortedRange& b,
+                       const IdSet* b_set);
 
   struct Rep {
     std::vector<CommandId> ids;
