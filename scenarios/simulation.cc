@@ -368,8 +368,8 @@ class Run {
     RequestId request;
   };
   absl::flat_hash_map<CommandId, FirstCommit> first_commit_;
+  bool scripted_ = false;  // the scenario has a message-level script
   // Per replica: id -> committed as Nop (kept for scripted runs only).
-  bool scripted_ = false;
   std::vector<absl::flat_hash_map<CommandId, bool>> committed_at_;
   // Per replica, the requests in the order they took effect (a candidate
   // linearization for the history check).

@@ -16,7 +16,7 @@ uint64_t DepsDigest(const IdSet& deps, bool nop) {
 }  // namespace
 
 uint32_t DependencyExecutor::IndexOf(const CommandId& id) const {
-  if (id.origin < kDenseOrigins && id.counter < kDenseCounters) {
+  if (IsDenseId(id)) {
     if (id.origin >= dense_index_.size()) return kNone;
     const std::vector<uint32_t>& table = dense_index_[id.origin];
     return id.counter < table.size() ? table[id.counter] : kNone;
@@ -29,7 +29,7 @@ uint32_t DependencyExecutor::NodeFor(const CommandId& id) {
   const uint32_t found = IndexOf(id);
   if (found != kNone) return found;
   const auto index = static_cast<uint32_t>(nodes_.size());
-  if (id.origin < kDenseOrigins && id.counter < kDenseCounters) {
+  if (IsDenseId(id)) {
     if (id.origin >= dense_index_.size()) dense_index_.resize(id.origin + 1);
     std::vector<uint32_t>& table = dense_index_[id.origin];
     if (id.counter >= table.size()) table.resize(id.counter + 1, kNone);
@@ -242,7 +242,7 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
     EPSIM_CHECK(!node.done)
         << "command " << node.id.ToString() << " executed twice";
     node.done = true;
-    if (node.id.origin < kDenseOrigins && node.id.counter < kDenseCounters) {
+    if (IsDenseId(node.id)) {
       if (node.id.origin >= dense_done_.size()) {
         dense_done_.resize(node.id.origin + 1);
       }

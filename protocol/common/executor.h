@@ -135,12 +135,9 @@ class DependencyExecutor {
     }
     return false;
   }
-  // CommandId -> node index. Every protocol here numbers an origin's
-  // commands densely from 0, so small origins and counters index a table
-  // per origin (no hashing on the per-dependency path); the rest go to a
-  // hash map, which is only ever looked up, never iterated.
-  static constexpr uint32_t kDenseOrigins = 1024;
-  static constexpr uint64_t kDenseCounters = uint64_t{1} << 24;
+  // CommandId -> node index: dense ids (IsDenseId) index a table per origin
+  // (no hashing on the per-dependency path); the rest go to a hash map,
+  // which is only ever looked up, never iterated.
   std::vector<std::vector<uint32_t>> dense_index_;
   absl::flat_hash_map<CommandId, uint32_t> sparse_index_;
   int64_t executed_count_ = 0;

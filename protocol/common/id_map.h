@@ -1,10 +1,9 @@
 // IdMap<T>: per-command state keyed by CommandId, stored densely.
 //
-// Every protocol here numbers an origin's commands densely (EPaxos* from 1,
-// EPaxos from 0), so the state of id {origin, counter} lives in a table per
-// origin indexed by counter: a look-up is two indexed loads, not a hash
-// probe, neighbouring commands sit together in memory, and no per-entry
-// allocation is made. Ids outside the dense range (huge origins or
+// Ids are dense (IsDenseId, types.h), so the state of id {origin, counter}
+// lives in a table per origin indexed by counter: a look-up is two indexed
+// loads, not a hash probe, neighbouring commands sit together in memory, and no
+// per-entry allocation is made. Ids outside the dense range (huge origins or
 // counters, as tests and the explorer may build) go to an ordered map.
 // (DependencyExecutor indexes its nodes the same way with flat vectors: its
 // hottest loop wants a packed flag per id, not an entry.)
@@ -31,7 +30,7 @@ class IdMap {
  public:
   // The entry of `id`, default-constructed if new.
   T& operator[](const CommandId& id) {
-    if (!IsDense(id)) return spill_[id];
+    if (!IsDenseId(id)) return spill_[id];
     if (id.origin >= rows_.size()) rows_.resize(id.origin + 1);
     std::deque<std::optional<T>>& row = rows_[id.origin];
     if (id.counter >= row.size()) row.resize(id.counter + 1);
@@ -48,7 +47,7 @@ class IdMap {
     return const_cast<T*>(static_cast<const IdMap&>(*this).Find(id));
   }
   const T* Find(const CommandId& id) const {
-    if (!IsDense(id)) {
+    if (!IsDenseId(id)) {
       auto it = spill_.find(id);
       return it == spill_.end() ? nullptr : &it->second;
     }
@@ -77,12 +76,6 @@ class IdMap {
   }
 
  private:
-  static constexpr uint32_t kDenseOrigins = 1024;
-  static constexpr uint64_t kDenseCounters = uint64_t{1} << 24;
-  static bool IsDense(const CommandId& id) {
-    return id.origin < kDenseOrigins && id.counter < kDenseCounters;
-  }
-
   // Deques of deques: growth at the end never moves an entry.
   std::deque<std::deque<std::optional<T>>> rows_;
   size_t size_ = 0;  // dense entries

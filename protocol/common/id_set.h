@@ -85,7 +85,7 @@ class IdSet {
 // the other. One pass to compare them, a second only to build a new set.
 IdSet Union(const IdSet& a, const IdSet& b);
 // The same with b given as a sorted vector without duplicates (shares `a`
-// when it holds b).
+// when it holds b; a result equal to b is a new set).
 IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
 
 }  // namespace epsim::protocol

@@ -44,6 +44,13 @@ struct CommandId {
   std::string ToString() const;
 };
 
+// Every protocol here numbers an origin's commands densely (from 0 or 1),
+// so per-command tables index small origins and counters directly (IdMap,
+// DependencyExecutor) and send only the rest to a map.
+inline bool IsDenseId(const CommandId& id) {
+  return id.origin < 1024 && id.counter < (uint64_t{1} << 24);
+}
+
 }  // namespace epsim::protocol
 
 #endif  // EPSIM_PROTOCOL_COMMON_TYPES_H_

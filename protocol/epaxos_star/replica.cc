@@ -66,12 +66,9 @@ bool IncludesAllBut(const DepSet& set, absl::Span<const CommandId> sorted,
   const auto end = set.end();
   for (const CommandId& id : sorted) {
     if (id == exclude) continue;
-    if (in != end && *in == id) {  // the usual case: the same ids
-      ++in;
-      continue;
-    }
     while (in != end && *in < id) ++in;
     if (in == end || *in != id) return false;
+    ++in;
   }
   return true;
 }
@@ -691,10 +688,11 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
 
 // [P L5-7] Fig. 1: execute one command of an executable component.
 void StarReplica::ExecuteOne(const CommandId& id) {
-  const Instance& inst = *Find(id);  // committed here
+  const Instance* found = Find(id);
   // I.10: a Nop is never executed (the executor skips them).
-  EPSIM_CHECK(inst.phase == Phase::kCommitted && inst.cmd != nullptr &&
-              !inst.cmd->nop);
+  EPSIM_CHECK(found != nullptr && found->phase == Phase::kCommitted &&
+              found->cmd != nullptr && !found->cmd->nop);
+  const Instance& inst = *found;
   const KvStore::Outcome outcome = kv_.Apply(*inst.cmd);
   ExecutionRecord record;
   record.id = id;

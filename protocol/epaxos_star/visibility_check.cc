@@ -18,10 +18,6 @@ std::optional<std::string> VisibilityCheck::OnFirstCommit(
   const auto deps_end = record.deps.end();
   for (size_t i = 0; i < same_key.ids.size(); ++i) {
     const CommandId& other = same_key.ids[i];
-    if (dep != deps_end && *dep == other) {  // the usual case
-      ++dep;
-      continue;
-    }
     while (dep != deps_end && *dep < other) ++dep;
     if (dep != deps_end && *dep == other) continue;
     const Committed& c = same_key.commits[i];
