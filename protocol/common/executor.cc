@@ -65,6 +65,10 @@ bool DependencyExecutor::IsExecuted(const CommandId& id) const {
 
 void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
                                 bool nop, ExecOrderKey key, ExecuteFn execute) {
+  // The scratch vectors are reused across calls: an execute callback must
+  // not commit (none needs to; it would clobber them).
+  EPSIM_CHECK(!executing_) << "DependencyExecutor::Commit() called from "
+                              "inside an execute callback";
   const uint64_t digest = DepsDigest(deps, nop);
   const uint32_t self = NodeFor(id);
   if (nodes_[self].committed) {
@@ -126,8 +130,10 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
   // The blocked commands that may have been waiting for `id`: follow the
   // registrations backwards from it. A command with an uncommitted direct
   // dependency stays blocked whatever else happens, so the walk stops there.
-  std::vector<uint32_t> woken;
-  std::vector<uint32_t> work = {self};
+  std::vector<uint32_t>& woken = woken_;
+  std::vector<uint32_t>& work = work_;
+  woken.clear();
+  work.assign(1, self);
   for (size_t i = 0; i < work.size(); ++i) {
     absl::flat_hash_set<uint32_t> waiters =
         std::move(nodes_[work[i]].blocked_dependents);
@@ -145,6 +151,11 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
   std::sort(woken.begin(), woken.end(), [this](uint32_t a, uint32_t b) {
     return nodes_[a].id < nodes_[b].id;
   });
+  executing_ = true;
+  struct Reset {  // even if a check throws out of a callback
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{executing_};
   Run(self, execute);
   for (uint32_t root : woken) Run(root, execute);
 }
@@ -199,8 +210,8 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
   auto first = std::find(tarjan_stack_.rbegin(), tarjan_stack_.rend(), root);
   const size_t begin = tarjan_stack_.size() - 1 -
                        static_cast<size_t>(first - tarjan_stack_.rbegin());
-  std::vector<uint32_t> members(tarjan_stack_.begin() + begin,
-                                tarjan_stack_.end());
+  std::vector<uint32_t>& members = members_;
+  members.assign(tarjan_stack_.begin() + begin, tarjan_stack_.end());
   tarjan_stack_.resize(begin);
 
   // Executable iff every dependency outside the component is done: any other

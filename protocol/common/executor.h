@@ -152,6 +152,9 @@ class DependencyExecutor {
     uint32_t next_dep;
   };
   std::vector<Frame> frames_;
+  // Scratch of Commit() and FinishComponent().
+  std::vector<uint32_t> work_, woken_, members_;
+  bool executing_ = false;  // inside Run(): execute callbacks may be called
 };
 
 }  // namespace epsim::protocol

@@ -520,7 +520,13 @@ void StarReplica::SendAccept(const CommandId& id, Ballot b, Payload cmd,
         << "p" << self_ << ": two Accept values for " << id.ToString()
         << " at ballot " << b;
   }
-  round = AcceptRound{b, cmd, dep, {}, false};
+  // (Field by field: a braced temporary with an empty NodeSet trips GCC's
+  // maybe-uninitialized warning.)
+  round.ballot = b;
+  round.cmd = cmd;
+  round.dep = dep;
+  round.oks.clear();
+  round.committed = false;
   auto m = NewMessage(MsgKind::kAccept, id, b);
   m->cmd = std::move(cmd);
   m->deps = std::move(dep);
@@ -859,7 +865,7 @@ void StarReplica::DecideRecovery(const CommandId& id,
     attempt.dep = witness->dep;
     attempt.r_max = r_max;
     attempt.stage = Stage::kValidate;
-    const absl::btree_set<NodeId> quorum = attempt.quorum;
+    const NodeSet quorum = attempt.quorum;
     for (NodeId q : quorum) {
       auto m = NewMessage(MsgKind::kValidate, id, b);
       m->cmd = attempt.cmd;

@@ -33,6 +33,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
+#include "protocol/common/by_node.h"
 #include "protocol/common/executor.h"
 #include "protocol/common/id_map.h"
 #include "protocol/common/kv_store.h"
@@ -102,7 +103,7 @@ class StarReplica final : public Replica {
  private:
   // --- volatile bookkeeping (I.4) ---
   struct Coordination {  // as initial coordinator of an id at ballot 0
-    absl::btree_map<NodeId, DepSet> replies;  // PreAcceptOK: q -> D_q
+    NodeMap<DepSet> replies;  // PreAcceptOK: q -> D_q
     bool timer_expired = false;
     bool timer_armed = false;
   };
@@ -110,7 +111,7 @@ class StarReplica final : public Replica {
     Ballot ballot = 0;
     Payload cmd;
     DepSet dep;
-    absl::btree_set<NodeId> oks;
+    NodeSet oks;
     bool committed = false;
   };
   struct RecoverReply {
@@ -124,12 +125,12 @@ class StarReplica final : public Replica {
   struct RecoveryAttempt {  // R1-R6
     Ballot ballot = 0;
     Stage stage = Stage::kCollect;
-    absl::btree_map<NodeId, RecoverReply> replies;  // all RecoverOK(b)
-    absl::btree_set<NodeId> quorum;                 // Q
+    NodeMap<RecoverReply> replies;  // all RecoverOK(b)
+    NodeSet quorum;                 // Q
     Payload cmd;                                    // c
     DepSet dep;                                     // D
     int r_max = 0;
-    absl::btree_map<NodeId, std::vector<Invalidating>> validate_ok;
+    NodeMap<std::vector<Invalidating>> validate_ok;
     absl::btree_set<CommandId> invalidating;  // ids of I (WAIT)
   };
   struct Buffered {
