@@ -29,13 +29,13 @@ class NodeMap {
   // Inserts unless `node` has an entry already (then keeps the first, as
   // map::emplace does); returns whether it inserted.
   bool emplace(NodeId node, T value) {
-    auto it = LowerBound(node);
+    auto it = LowerBound(entries_, node);
     if (it != entries_.end() && it->first == node) return false;
     entries_.insert(it, value_type(node, std::move(value)));
     return true;
   }
   bool contains(NodeId node) const {
-    auto it = LowerBound(node);
+    auto it = LowerBound(entries_, node);
     return it != entries_.end() && it->first == node;
   }
   size_t size() const { return entries_.size(); }
@@ -45,14 +45,11 @@ class NodeMap {
   const_iterator end() const { return entries_.end(); }
 
  private:
-  auto LowerBound(NodeId node) const {
+  // (A template so that one body serves the const and non-const calls.)
+  template <typename Entries>
+  static auto LowerBound(Entries& entries, NodeId node) {
     return std::lower_bound(
-        entries_.begin(), entries_.end(), node,
-        [](const value_type& e, NodeId n) { return e.first < n; });
-  }
-  auto LowerBound(NodeId node) {
-    return std::lower_bound(
-        entries_.begin(), entries_.end(), node,
+        entries.begin(), entries.end(), node,
         [](const value_type& e, NodeId n) { return e.first < n; });
   }
 

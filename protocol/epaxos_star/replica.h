@@ -102,7 +102,7 @@ class StarReplica final : public Replica {
 
  private:
   // --- volatile bookkeeping (I.4) ---
-  struct Coordination {  // as initial coordinator of an id at ballot 0
+  struct Coordination {       // as initial coordinator of an id at ballot 0
     NodeMap<DepSet> replies;  // PreAcceptOK: q -> D_q
     bool timer_expired = false;
     bool timer_armed = false;
@@ -127,8 +127,8 @@ class StarReplica final : public Replica {
     Stage stage = Stage::kCollect;
     NodeMap<RecoverReply> replies;  // all RecoverOK(b)
     NodeSet quorum;                 // Q
-    Payload cmd;                                    // c
-    DepSet dep;                                     // D
+    Payload cmd;                    // c
+    DepSet dep;                     // D
     int r_max = 0;
     NodeMap<std::vector<Invalidating>> validate_ok;
     absl::btree_set<CommandId> invalidating;  // ids of I (WAIT)
