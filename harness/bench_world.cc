@@ -31,7 +31,7 @@ class BenchPayload : public sim::Payload {
  public:
   std::string_view Type() const override { return "Bench"; }
   std::string Describe() const override { return "bench"; }
-  uint64_t Fingerprint() const override { return 0x5eed; }
+  uint64_t ComputeFingerprint() const override { return 0x5eed; }
 };
 
 // Forwards every message: back to the sender (ping-pong) or to a random

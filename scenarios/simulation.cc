@@ -47,27 +47,6 @@ uint64_t HashString(std::string_view s) {
   return h;
 }
 
-// A protocol message travelling through the simulated network. The world
-// fingerprints every send and delivery; the message is immutable, so its
-// fingerprint is computed once.
-class ProtocolPayload : public sim::Payload {
- public:
-  explicit ProtocolPayload(protocol::MessagePtr message)
-      : message_(std::move(message)) {}
-  std::string_view Type() const override { return message_->Type(); }
-  std::string Describe() const override { return message_->Describe(); }
-  uint64_t Fingerprint() const override {
-    if (!fingerprint_) fingerprint_ = message_->Fingerprint();
-    return *fingerprint_;
-  }
-  const protocol::Message& message() const { return *message_; }
-  const protocol::MessagePtr& shared_message() const { return message_; }
-
- private:
-  protocol::MessagePtr message_;
-  mutable std::optional<uint64_t> fingerprint_;
-};
-
 class ClientRequestPayload : public sim::Payload {
  public:
   explicit ClientRequestPayload(Command command)
@@ -76,7 +55,7 @@ class ClientRequestPayload : public sim::Payload {
   std::string Describe() const override {
     return absl::StrCat("ClientRequest ", command_.ToString());
   }
-  uint64_t Fingerprint() const override {
+  uint64_t ComputeFingerprint() const override {
     return Mix(HashString(command_.ToString()), 0xc1);
   }
   const Command& command() const { return command_; }
@@ -95,7 +74,7 @@ class ClientReplyPayload : public sim::Payload {
                         " ", result_.value ? *result_.value : "-",
                         result_.cas_succeeded ? " cas-ok" : "");
   }
-  uint64_t Fingerprint() const override {
+  uint64_t ComputeFingerprint() const override {
     uint64_t h = Mix(request_.client, request_.number);
     return Mix(
         h, HashString(result_.value.value_or("\x01")) + result_.cas_succeeded);
@@ -142,14 +121,9 @@ class ReplicaHost : public sim::Process, public protocol::Env {
   void Send(protocol::NodeId to, protocol::MessagePtr message) override {
     EPSIM_CHECK(to != index_) << "a replica sends to itself synchronously";
     EPSIM_CHECK(to >= 0 && to < n_) << "no replica " << to;
-    // A broadcast hands the same message to every peer: wrap it once. (The
-    // last payload keeps its message alive, so a pointer match is never a
-    // new message at a recycled address.)
-    if (last_payload_ == nullptr ||
-        last_payload_->shared_message() != message) {
-      last_payload_ = std::make_shared<ProtocolPayload>(std::move(message));
-    }
-    world_.Send(index_, to, last_payload_);
+    // A protocol message is a payload: it travels as it is (a broadcast
+    // shares one message among its copies).
+    world_.Send(index_, to, std::move(message));
   }
   protocol::TimerId SetTimer(protocol::Duration after, uint64_t tag) override {
     return world_.SetTimer(index_, after, tag);
@@ -171,7 +145,6 @@ class ReplicaHost : public sim::Process, public protocol::Env {
   int n_;
   bool inert_ = false;  // a protocol "panicked" (EPaxos quirks)
   std::unique_ptr<protocol::Replica> replica_;
-  std::shared_ptr<const ProtocolPayload> last_payload_;
   // Client requests this replica received and must answer: request -> client
   // node.
   // (Looked up only.)
@@ -381,8 +354,8 @@ class Run {
 
 void ReplicaHost::OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) {
   if (inert_) return;
-  if (auto* p = dynamic_cast<const ProtocolPayload*>(payload.get())) {
-    replica_->OnMessage(from, p->message());
+  if (auto* m = dynamic_cast<const protocol::Message*>(payload.get())) {
+    replica_->OnMessage(from, *m);
     return;
   }
   if (auto* r = dynamic_cast<const ClientRequestPayload*>(payload.get())) {
@@ -835,8 +808,7 @@ class ScriptAdapter : public ScriptHost {
 
   sim::World& world() override { return run_.world_; }
   const protocol::Message* MessageOf(const sim::Payload& payload) override {
-    auto* p = dynamic_cast<const ProtocolPayload*>(&payload);
-    return p == nullptr ? nullptr : &p->message();
+    return dynamic_cast<const protocol::Message*>(&payload);
   }
   absl::StatusOr<CommandId> Submit(int replica,
                                    const Command& command) override;

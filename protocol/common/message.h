@@ -1,4 +1,5 @@
-// Base class of every protocol message.
+// Base class of every protocol message: a sendable (base/sendable.h) that
+// also says which command and ballot it is about.
 //
 // Messages are immutable values once sent: a sender builds one, hands a
 // shared pointer to the environment, and nobody mutates it afterwards, so a
@@ -12,24 +13,21 @@
 #include <string>
 #include <string_view>
 
+#include "base/sendable.h"
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
 
-class Message {
+class Message : public Sendable {
  public:
-  virtual ~Message() = default;
-  // Short type name used by scenario filters and traces: "PreAccept".
-  virtual std::string_view Type() const = 0;
+  // Type() (used by scenario filters and traces: "PreAccept"), Describe()
+  // (traces and `epsim replay --verbose`) and Fingerprint() (the run's
+  // trace hash and the explorer's state hash) come from Sendable.
+
   // The command the message is about, if any (scenario filters use it).
   virtual std::optional<CommandId> Command() const = 0;
   // Ballot carried, if any (scenario filters and traces).
   virtual std::optional<Ballot> MessageBallot() const { return std::nullopt; }
-  // One line for traces and `epsim replay --verbose`.
-  virtual std::string Describe() const = 0;
-  // Stable 64-bit digest of the content (same on every platform); feeds the
-  // run's trace hash and the explorer's state hash.
-  virtual uint64_t Fingerprint() const = 0;
 };
 
 using MessagePtr = std::shared_ptr<const Message>;

@@ -107,7 +107,7 @@ std::string EpaxosMessage::Describe() const {
   return out;
 }
 
-uint64_t EpaxosMessage::Fingerprint() const {
+uint64_t EpaxosMessage::ComputeFingerprint() const {
   StableHasher h;
   h.Add(static_cast<uint64_t>(kind))
       .Add(id)

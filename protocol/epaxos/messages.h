@@ -76,7 +76,7 @@ class EpaxosMessage final : public Message {
   std::optional<CommandId> Command() const override { return id; }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 // Message fingerprints and replica state hashes (protocol/common/hash.h).

@@ -136,7 +136,7 @@ std::string StarMessage::Describe() const {
   return out;
 }
 
-uint64_t StarMessage::Fingerprint() const {
+uint64_t StarMessage::ComputeFingerprint() const {
   Hasher h;
   h.Add(static_cast<uint64_t>(kind)).Add(id).Add(ballot).Add(cmd).Add(deps);
   h.Add(init_deps).Add(abal).Add(static_cast<uint64_t>(phase));

@@ -106,7 +106,7 @@ class StarMessage final : public Message {
   std::optional<CommandId> Command() const override { return id; }
   std::optional<Ballot> MessageBallot() const override;
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 }  // namespace epsim::protocol::epaxos_star

@@ -26,14 +26,14 @@ std::string Flag(bool recovered) { return recovered ? " (recovered)" : ""; }
 std::string Forward::Describe() const {
   return absl::StrCat("Forward ", command.ToString());
 }
-uint64_t Forward::Fingerprint() const {
+uint64_t Forward::ComputeFingerprint() const {
   return Digest().Add(kForward).Add(command).value();
 }
 
 std::string Prepare::Describe() const {
   return absl::StrCat("Prepare b=", ballot, " from slot ", from);
 }
-uint64_t Prepare::Fingerprint() const {
+uint64_t Prepare::ComputeFingerprint() const {
   return Digest()
       .Add(kPrepare)
       .Add(ballot)
@@ -50,7 +50,7 @@ std::string Promise::Describe() const {
   absl::StrAppend(&out, " }");
   return out;
 }
-uint64_t Promise::Fingerprint() const {
+uint64_t Promise::ComputeFingerprint() const {
   Digest d;
   d.Add(kPromise).Add(ballot).Add(static_cast<uint64_t>(accepted.size()));
   for (const SlotEntry& e : accepted) {
@@ -67,7 +67,7 @@ std::string Accept::Describe() const {
   return absl::StrCat("Accept b=", ballot, " slot ", slot, " ",
                       command.ToString(), Flag(recovered));
 }
-uint64_t Accept::Fingerprint() const {
+uint64_t Accept::ComputeFingerprint() const {
   return Digest()
       .Add(kAccept)
       .Add(ballot)
@@ -80,7 +80,7 @@ uint64_t Accept::Fingerprint() const {
 std::string Accepted::Describe() const {
   return absl::StrCat("Accepted b=", ballot, " slot ", slot);
 }
-uint64_t Accepted::Fingerprint() const {
+uint64_t Accepted::ComputeFingerprint() const {
   return Digest()
       .Add(kAccepted)
       .Add(ballot)
@@ -92,7 +92,7 @@ std::string Commit::Describe() const {
   return absl::StrCat("Commit b=", ballot, " slot ", slot, " ",
                       command.ToString(), Flag(recovered));
 }
-uint64_t Commit::Fingerprint() const {
+uint64_t Commit::ComputeFingerprint() const {
   return Digest()
       .Add(kCommit)
       .Add(ballot)
@@ -105,7 +105,7 @@ uint64_t Commit::Fingerprint() const {
 std::string Heartbeat::Describe() const {
   return absl::StrCat("Heartbeat b=", ballot, " chosen below ", chosen_below);
 }
-uint64_t Heartbeat::Fingerprint() const {
+uint64_t Heartbeat::ComputeFingerprint() const {
   return Digest()
       .Add(kHeartbeat)
       .Add(ballot)
@@ -116,14 +116,14 @@ uint64_t Heartbeat::Fingerprint() const {
 std::string CatchUp::Describe() const {
   return absl::StrCat("CatchUp from slot ", from);
 }
-uint64_t CatchUp::Fingerprint() const {
+uint64_t CatchUp::ComputeFingerprint() const {
   return Digest().Add(kCatchUp).Add(static_cast<uint64_t>(from)).value();
 }
 
 std::string Nack::Describe() const {
   return absl::StrCat("Nack promised=", promised);
 }
-uint64_t Nack::Fingerprint() const {
+uint64_t Nack::ComputeFingerprint() const {
   return Digest().Add(kNack).Add(promised).value();
 }
 

@@ -47,7 +47,7 @@ struct Forward final : Message {
   std::string_view Type() const override { return "Forward"; }
   std::optional<CommandId> Command() const override { return std::nullopt; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Prepare final : Message {
@@ -57,7 +57,7 @@ struct Prepare final : Message {
   std::optional<CommandId> Command() const override { return std::nullopt; }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Promise final : Message {
@@ -67,7 +67,7 @@ struct Promise final : Message {
   std::optional<CommandId> Command() const override { return std::nullopt; }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Accept final : Message {
@@ -79,7 +79,7 @@ struct Accept final : Message {
   std::optional<CommandId> Command() const override { return SlotId(slot); }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Accepted final : Message {
@@ -89,7 +89,7 @@ struct Accepted final : Message {
   std::optional<CommandId> Command() const override { return SlotId(slot); }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Commit final : Message {
@@ -101,7 +101,7 @@ struct Commit final : Message {
   std::optional<CommandId> Command() const override { return SlotId(slot); }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Heartbeat final : Message {
@@ -111,7 +111,7 @@ struct Heartbeat final : Message {
   std::optional<CommandId> Command() const override { return std::nullopt; }
   std::optional<Ballot> MessageBallot() const override { return ballot; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct CatchUp final : Message {
@@ -119,7 +119,7 @@ struct CatchUp final : Message {
   std::string_view Type() const override { return "CatchUp"; }
   std::optional<CommandId> Command() const override { return std::nullopt; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 struct Nack final : Message {
@@ -128,7 +128,7 @@ struct Nack final : Message {
   std::optional<CommandId> Command() const override { return std::nullopt; }
   std::optional<Ballot> MessageBallot() const override { return promised; }
   std::string Describe() const override;
-  uint64_t Fingerprint() const override;
+  uint64_t ComputeFingerprint() const override;
 };
 
 }  // namespace epsim::protocol::multipaxos

@@ -32,7 +32,7 @@ class Propose final : public Message {
   std::string Describe() const override {
     return absl::StrCat("Propose ", command_.ToString());
   }
-  uint64_t Fingerprint() const override {
+  uint64_t ComputeFingerprint() const override {
     return 0x1234 + static_cast<uint64_t>(command_.request.client);
   }
 

@@ -25,7 +25,7 @@ class Note : public Payload {
   std::string Describe() const override {
     return absl::StrCat("note ", value_);
   }
-  uint64_t Fingerprint() const override {
+  uint64_t ComputeFingerprint() const override {
     return Mix64(static_cast<uint64_t>(value_));
   }
   int value() const { return value_; }
