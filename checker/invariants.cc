@@ -225,18 +225,17 @@ void RunChecker::CheckExecutionOrder(NodeId replica,
   const protocol::Command& c = record.command;
   const bool write = c.IsWrite();
   KeyLog& log = key_logs_[c.key];
-  const size_t replicas =
-      std::max(static_cast<size_t>(replica) + 1, executions.position.size());
-  Reach(log.length, replicas - 1, int32_t{0});
-  Reach(log.common, replicas - 1, {});
+  // Sized for every replica seen so far: a key's table is laid out once.
+  replicas_seen_ = std::max({replicas_seen_, static_cast<size_t>(replica) + 1,
+                             executions.position.size()});
+  log.Fit(replicas_seen_);
   const int32_t my_position = log.length[replica]++;
-  auto& mine = log.common[replica];
   for (NodeId other = 0;
        other < static_cast<NodeId>(executions.position.size()); ++other) {
     const int32_t their_position = executions.position[other];
     if (other == replica || their_position < 0) continue;
-    Reach(mine, other, KeyLog::Common{});
-    const int32_t latest = write ? mine[other].any : mine[other].write;
+    KeyLog::Common& mine = log.CommonOf(replica, other);
+    const int32_t latest = write ? mine.any : mine.write;
     if (latest > their_position) {
       // Find the witness: after c at `other`, conflicting, executed here.
       for (const KeyLog::Entry& d : log.entries) {
@@ -257,17 +256,29 @@ void RunChecker::CheckExecutionOrder(NodeId replica,
       }
     }
     // c is now executed by both.
-    auto& theirs = log.common[other];
-    Reach(theirs, replica, KeyLog::Common{});
-    mine[other].any = std::max(mine[other].any, their_position);
-    theirs[replica].any = std::max(theirs[replica].any, my_position);
+    KeyLog::Common& theirs = log.CommonOf(other, replica);
+    mine.any = std::max(mine.any, their_position);
+    theirs.any = std::max(theirs.any, my_position);
     if (write) {
-      mine[other].write = std::max(mine[other].write, their_position);
-      theirs[replica].write = std::max(theirs[replica].write, my_position);
+      mine.write = std::max(mine.write, their_position);
+      theirs.write = std::max(theirs.write, my_position);
     }
   }
   executions.position[replica] = my_position;
   log.entries.push_back({record.id, replica, my_position, write});
+}
+
+void RunChecker::KeyLog::Fit(size_t n) {
+  if (n <= replicas) return;
+  if (entries.empty()) entries.reserve(n);  // one execution per replica
+  std::vector<Common> wider(n * n);
+  for (size_t r = 0; r < replicas; ++r) {
+    std::copy_n(common.begin() + r * replicas, replicas,
+                wider.begin() + r * n);
+  }
+  common = std::move(wider);
+  replicas = n;
+  length.resize(n, 0);
 }
 
 void RunChecker::Finish(const std::vector<ReplicaFinalState>& replicas,

@@ -172,15 +172,25 @@ class RunChecker {
       int32_t position;  // in `replica`'s log of the key
       bool write;
     };
-    std::vector<Entry> entries;              // in the order reported
-    absl::InlinedVector<int32_t, 7> length;  // per replica
-    // common[r][r']: the largest position at r' of a command (of a write)
-    // both r and r' executed; -1 if none.
+    // For a pair of replicas (r, r'): the largest position at r' of a
+    // command (of a write) both r and r' executed; -1 if none.
     struct Common {
       int32_t any = -1;
       int32_t write = -1;
     };
-    std::vector<absl::InlinedVector<Common, 7>> common;
+    std::vector<Entry> entries;              // in the order reported
+    absl::InlinedVector<int32_t, 7> length;  // per replica
+    // Common of (r, r') at [r * replicas + r'], one block per key (most keys
+    // are new: at low conflict every command has a key of its own).
+    std::vector<Common> common;
+    size_t replicas = 0;
+
+    // Makes room for replicas 0 .. n-1.
+    void Fit(size_t n);
+    Common& CommonOf(protocol::NodeId r, protocol::NodeId other) {
+      return common[static_cast<size_t>(r) * replicas +
+                    static_cast<size_t>(other)];
+    }
   };
 
   void Violate(std::string_view check, const Where& where,
@@ -208,6 +218,7 @@ class RunChecker {
                       protocol::CommandId>
       took_effect_;
   absl::flat_hash_map<std::string, KeyLog> key_logs_;
+  size_t replicas_seen_ = 0;  // 1 + the largest replica id executing
 };
 
 }  // namespace epsim::checker

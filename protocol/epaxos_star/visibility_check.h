@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
 
@@ -30,8 +31,9 @@ class VisibilityCheck final : public ProtocolCheck {
   // The committed commands on one key, sorted by id. The ids sit apart from
   // the rest: every commit walks them all (its deps hold most of them).
   struct KeyCommits {
-    std::vector<CommandId> ids;
-    std::vector<Committed> commits;  // commits[i] is ids[i]'s
+    // (Inline room for one: at low conflict most keys have one command.)
+    absl::InlinedVector<CommandId, 1> ids;
+    absl::InlinedVector<Committed, 1> commits;  // commits[i] is ids[i]'s
   };
   absl::flat_hash_map<std::string, KeyCommits> by_key_;
 };
