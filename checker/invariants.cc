@@ -273,8 +273,7 @@ void RunChecker::KeyLog::Fit(size_t n) {
   if (entries.empty()) entries.reserve(n);  // one execution per replica
   std::vector<Common> wider(n * n);
   for (size_t r = 0; r < replicas; ++r) {
-    std::copy_n(common.begin() + r * replicas, replicas,
-                wider.begin() + r * n);
+    std::copy_n(common.begin() + r * replicas, replicas, wider.begin() + r * n);
   }
   common = std::move(wider);
   replicas = n;
