@@ -119,20 +119,20 @@ std::string RunChecker::FirstCommit::ToString(const CommandId& id) const {
 }
 
 void RunChecker::OnSubmitted(const protocol::Command& command) {
-  submitted_.insert_or_assign(command.request, command);
+  submitted_[command.request] = command;
 }
 
 bool RunChecker::Submitted(const protocol::Command& command) const {
-  auto it = submitted_.find(command.request);
-  return it != submitted_.end() && it->second == command;
+  const protocol::Command* found = submitted_.Find(command.request);
+  return found != nullptr && *found == command;
 }
 
 void RunChecker::OnCommitted(NodeId replica,
                              const protocol::CommitRecord& record,
                              const Where& where) {
-  auto [it, first] = first_commit_.try_emplace(record.id);
-  if (!first) {
-    const FirstCommit& earlier = it->second;
+  FirstCommit& f = first_commit_[record.id];
+  if (f.replica >= 0) {  // not the first commit
+    const FirstCommit& earlier = f;
     if (!earlier.Same(record)) {
       Violate(kAgreement, where, {record.id}, {earlier.replica, replica},
               absl::StrCat("replica ", earlier.replica, " committed ",
@@ -141,7 +141,6 @@ void RunChecker::OnCommitted(NodeId replica,
     }
     return;
   }
-  FirstCommit& f = it->second;
   f.replica = replica;
   f.command = record.command;
   f.seq = record.seq;
@@ -179,34 +178,36 @@ void RunChecker::OnExecuted(NodeId replica,
                          ", which no client submitted"));
   }
   if (!record.duplicate) {
-    auto [it, fresh] =
-        took_effect_.try_emplace({replica, record.command.request}, record.id);
-    if (!fresh) {
-      Violate(kExactlyOnce, where, {it->second, record.id}, {replica},
+    Reach(took_effect_, replica, {});
+    std::optional<CommandId>& took =
+        took_effect_[replica][record.command.request];
+    if (!took.has_value()) {
+      took = record.id;
+    } else {
+      Violate(kExactlyOnce, where, {*took, record.id}, {replica},
               absl::StrCat("request c", record.command.request.client, "#",
                            record.command.request.number,
                            " took effect twice at replica ", replica, ": as ",
-                           it->second.ToString(), " and as ",
-                           record.id.ToString()));
+                           took->ToString(), " and as ", record.id.ToString()));
     }
   }
   CheckExecutionOrder(replica, record, where, executions);
 }
 
 bool RunChecker::Executed(NodeId replica, const CommandId& id) const {
-  auto it = executions_.find(id);
-  if (it == executions_.end() || replica < 0) return false;
-  const auto& position = it->second.position;
+  const Executions* executions = executions_.Find(id);
+  if (executions == nullptr || replica < 0) return false;
+  const auto& position = executions->position;
   return static_cast<size_t>(replica) < position.size() &&
          position[replica] >= 0;
 }
 
 std::vector<CommandId> RunChecker::ExecutedBy(NodeId replica) const {
   std::vector<CommandId> out;
-  for (const auto& [id, executions] : executions_) {
+  executions_.ForEach([&](const CommandId& id, const Executions&) {
     if (Executed(replica, id)) out.push_back(id);
-  }
-  std::sort(out.begin(), out.end());  // (a hash map's order never shows)
+  });
+  std::sort(out.begin(), out.end());  // (IdMap's order is not id order)
   return out;
 }
 
@@ -241,7 +242,7 @@ void RunChecker::CheckExecutionOrder(NodeId replica,
       for (const KeyLog::Entry& d : log.entries) {
         if (d.replica != other || d.position <= their_position) continue;
         if (!(write || d.write)) continue;
-        const Executions& de = executions_.at(d.id);
+        const Executions& de = *executions_.Find(d.id);  // d was executed
         if (static_cast<size_t>(replica) < de.position.size() &&
             de.position[replica] >= 0) {
           Violate(

@@ -46,8 +46,10 @@
 #include "checker/history.h"
 #include "checker/linearizability.h"
 #include "protocol/common/command.h"
+#include "protocol/common/id_map.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
+#include "protocol/common/request_map.h"
 #include "protocol/common/types.h"
 
 namespace epsim::checker {
@@ -206,16 +208,16 @@ class RunChecker {
   absl::btree_map<std::string, int64_t> violation_counts_;
   std::vector<InvariantViolation> violations_;
 
-  // Hash maps are only looked up here, never iterated (design.md).
-  absl::flat_hash_map<protocol::RequestId, protocol::Command> submitted_;
-  absl::flat_hash_map<protocol::CommandId, FirstCommit> first_commit_;
-  absl::flat_hash_map<protocol::CommandId, Executions> executions_;
+  // Per-request and per-id state in dense tables; the hash maps (repeated_,
+  // key_logs_) are only looked up, never iterated (design.md).
+  protocol::RequestMap<protocol::Command> submitted_;  // Command{}: none
+  protocol::IdMap<FirstCommit> first_commit_;  // replica -1: not committed
+  protocol::IdMap<Executions> executions_;
   // (replica, id) -> executions beyond the first (exactly-once reports).
   absl::flat_hash_map<std::pair<protocol::NodeId, protocol::CommandId>, int64_t>
       repeated_;
-  // (replica, request) took effect as id.
-  absl::flat_hash_map<std::pair<protocol::NodeId, protocol::RequestId>,
-                      protocol::CommandId>
+  // [replica][request]: took effect as this id.
+  std::vector<protocol::RequestMap<std::optional<protocol::CommandId>>>
       took_effect_;
   absl::flat_hash_map<std::string, KeyLog> key_logs_;
   size_t replicas_seen_ = 0;  // 1 + the largest replica id executing

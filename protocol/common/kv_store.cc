@@ -12,23 +12,6 @@ constexpr uint32_t kCasSucceeded = 2;  // no value, cas succeeded
 constexpr uint32_t kFirstStored = 3;
 }  // namespace
 
-uint32_t& KvStore::AppliedCode(const RequestId& request) {
-  constexpr int32_t kDenseClients = 1 << 16;
-  constexpr int64_t kDenseNumbers = int64_t{1} << 20;
-  if (request.client < 0 || request.client >= kDenseClients ||
-      request.number < 0 || request.number >= kDenseNumbers) {
-    return applied_other_[request];
-  }
-  if (static_cast<size_t>(request.client) >= applied_by_client_.size()) {
-    applied_by_client_.resize(request.client + 1);
-  }
-  std::vector<uint32_t>& mine = applied_by_client_[request.client];
-  if (static_cast<size_t>(request.number) >= mine.size()) {
-    mine.resize(request.number + 1, 0);
-  }
-  return mine[request.number];
-}
-
 uint32_t KvStore::Encode(KvResult result) {
   if (!result.value.has_value()) {
     return result.cas_succeeded ? kCasSucceeded : kEmptyResult;
@@ -46,7 +29,7 @@ KvResult KvStore::Decode(uint32_t code) const {
 
 KvStore::Outcome KvStore::Apply(const Command& command) {
   EPSIM_CHECK(!command.nop) << "a Nop is never executed";
-  uint32_t& applied = AppliedCode(command.request);
+  uint32_t& applied = applied_[command.request];
   // A retry that took effect before.
   if (applied != 0) return {Decode(applied), true};
   KvResult result;
@@ -79,7 +62,8 @@ KvStore::Outcome KvStore::Apply(const Command& command) {
       break;
     }
   }
-  // (AppliedCode's reference is still valid: data_ is another container.)
+  // (The reference into applied_ is still valid: data_ is another
+  // container.)
   applied = Encode(result);
   return {result, false};
 }

@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "protocol/common/command.h"
+#include "protocol/common/request_map.h"
 
 namespace epsim::protocol {
 
@@ -42,21 +43,16 @@ class KvStore {
 
  private:
   absl::flat_hash_map<std::string, std::string> data_;
-  // Where the result of `request` is recorded: 0 if it has not taken
-  // effect, else Encode(result). Created (0) if new.
-  uint32_t& AppliedCode(const RequestId& request);
   uint32_t Encode(KvResult result);
   KvResult Decode(uint32_t code) const;
 
-  // Every request that took effect, with its result (for retries). Not just
-  // each client's latest: a client's requests touch different keys, so a
-  // replica may execute request n+1 before request n (they do not
-  // conflict, and n may wait on a dependency). Clients number their
-  // requests densely from 0, so small ids live in a table per client, 4
-  // bytes per request (most results carry no value: they fit in the code;
-  // a read's value goes to results_); other ids go to a map.
-  std::vector<std::vector<uint32_t>> applied_by_client_;
-  absl::flat_hash_map<RequestId, uint32_t> applied_other_;
+  // Every request that took effect, with its result (for retries): 0 if
+  // it has not taken effect, else Encode(result). Not just each client's
+  // latest: a client's requests touch different keys, so a replica may
+  // execute request n+1 before request n (they do not conflict, and n may
+  // wait on a dependency). 4 bytes per request: most results carry no value
+  // and fit in the code; a read's value goes to results_.
+  RequestMap<uint32_t> applied_;
   std::vector<KvResult> results_;
 };
 
