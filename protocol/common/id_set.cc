@@ -4,11 +4,108 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "protocol/common/hash.h"
 
 namespace epsim::protocol {
+namespace {
+
+using ChunkPtr = IdSet::ChunkPtr;
+using Chunk = IdSet::Chunk;
+
+// Chunks by content, so that equal chunks built apart are one object. Per
+// thread (a fuzz campaign runs seeds on several threads), weakly held (a
+// chunk lives as long as some set holds it). Only looked up and pruned,
+// never iterated for anything a run could observe: whether a chunk came
+// from here changes addresses, never a set's value.
+class ChunkPool {
+ public:
+  ChunkPtr Intern(Chunk chunk) {
+    auto [it, fresh] = pool_.try_emplace(Key{chunk.block, chunk.sum});
+    if (!fresh) {
+      if (ChunkPtr existing = it->second.lock()) {
+        if (existing->ids == chunk.ids) return existing;
+        // Two contents with one key: keep the first pooled, share nothing.
+        return std::make_shared<const Chunk>(std::move(chunk));
+      }
+    }
+    auto made = std::make_shared<const Chunk>(std::move(chunk));
+    it->second = made;
+    if (pool_.size() >= prune_at_) Prune();
+    return made;
+  }
+
+ private:
+  struct Key {
+    uint64_t block;
+    uint64_t sum;
+    friend bool operator==(const Key&, const Key&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.block, k.sum);
+    }
+  };
+  void Prune() {
+    absl::erase_if(pool_,
+                   [](const auto& entry) { return entry.second.expired(); });
+    prune_at_ = std::max<size_t>(kMinPruneAt, 2 * pool_.size());
+  }
+
+  static constexpr size_t kMinPruneAt = 4096;
+  absl::flat_hash_map<Key, std::weak_ptr<const Chunk>> pool_;
+  size_t prune_at_ = kMinPruneAt;
+};
+
+ChunkPtr Intern(Chunk chunk) {
+  thread_local ChunkPool pool;
+  return pool.Intern(std::move(chunk));
+}
+
+// A chunk of the ids [first, last) (sorted, all of one block).
+template <typename It>
+ChunkPtr ChunkOf(It first, It last) {
+  Chunk chunk;
+  chunk.block = IdSet::BlockOf(*first);
+  chunk.ids.assign(first, last);
+  for (const CommandId& id : chunk.ids) chunk.sum += SetDigestTerm(id);
+  return Intern(std::move(chunk));
+}
+
+// x ∪ y of one block. Returns null if y ⊆ x (x is the union).
+template <typename It>
+ChunkPtr MergeInto(const Chunk& x, It y, It y_end) {
+  uint64_t added = 0;
+  bool any = false;
+  auto in = x.ids.begin();
+  for (It it = y; it != y_end; ++it) {
+    while (in != x.ids.end() && *in < *it) ++in;
+    if (in != x.ids.end() && *in == *it) continue;
+    any = true;
+    added += SetDigestTerm(*it);
+  }
+  if (!any) return nullptr;
+  Chunk chunk;
+  chunk.block = x.block;
+  chunk.ids.reserve(x.ids.size() +
+                    static_cast<size_t>(std::distance(y, y_end)));
+  std::set_union(x.ids.begin(), x.ids.end(), y, y_end,
+                 std::back_inserter(chunk.ids));
+  chunk.sum = x.sum + added;
+  return Intern(std::move(chunk));
+}
+
+bool SameChunk(const ChunkPtr& x, const ChunkPtr& y) {
+  return x == y || (x->sum == y->sum && x->ids == y->ids);
+}
+
+const std::vector<ChunkPtr>& NoChunks() {
+  static const std::vector<ChunkPtr>* none = new std::vector<ChunkPtr>;
+  return *none;
+}
+
+}  // namespace
 
 IdSet::IdSet(std::vector<CommandId> ids) {
   // Almost always sorted already: checking is one pass, sorting is not.
@@ -16,31 +113,65 @@ IdSet::IdSet(std::vector<CommandId> ids) {
     std::sort(ids.begin(), ids.end());
   }
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  *this = FromSorted(std::move(ids));
+  *this = FromSorted(ids);
 }
 
 IdSet::IdSet(std::initializer_list<CommandId> ids)
     : IdSet(std::vector<CommandId>(ids)) {}
 
-IdSet IdSet::FromSorted(std::vector<CommandId> sorted) {
-  uint64_t sum = 0;
-  for (const CommandId& id : sorted) sum += SetDigestTerm(id);
-  return Make(std::move(sorted), sum);
+IdSet IdSet::FromSorted(const std::vector<CommandId>& sorted) {
+  std::vector<ChunkPtr> chunks;
+  for (auto first = sorted.begin(); first != sorted.end();) {
+    const uint64_t block = BlockOf(*first);
+    auto last = std::find_if(first, sorted.end(), [block](const CommandId& id) {
+      return BlockOf(id) != block;
+    });
+    chunks.push_back(ChunkOf(first, last));
+    first = last;
+  }
+  return Make(std::move(chunks));
 }
 
-IdSet IdSet::Make(std::vector<CommandId> sorted, uint64_t sum_of_terms) {
+IdSet IdSet::Make(std::vector<ChunkPtr> chunks) {
   IdSet set;
-  if (!sorted.empty()) {
-    const uint64_t digest = SetDigestOf(sum_of_terms, sorted.size());
-    set.rep_ = std::make_shared<const Rep>(
-        Rep{std::move(sorted), sum_of_terms, digest});
+  if (chunks.empty()) return set;
+  auto rep = std::make_shared<Rep>();
+  uint64_t sum = 0;
+  for (const ChunkPtr& chunk : chunks) {
+    rep->size += chunk->ids.size();
+    sum += chunk->sum;
   }
+  rep->digest = SetDigestOf(sum, rep->size);
+  rep->chunks = std::move(chunks);
+  set.rep_ = std::move(rep);
   return set;
 }
 
-const std::vector<CommandId>& IdSet::ids() const {
-  static const std::vector<CommandId>* empty = new std::vector<CommandId>;
-  return rep_ == nullptr ? *empty : rep_->ids;
+IdSet::const_iterator IdSet::begin() const {
+  return const_iterator(chunks().data(), 0);
+}
+
+IdSet::const_iterator IdSet::end() const {
+  const std::vector<ChunkPtr>& all = chunks();
+  return const_iterator(all.data() + all.size(), 0);
+}
+
+const std::vector<ChunkPtr>& IdSet::chunks() const {
+  return rep_ == nullptr ? NoChunks() : rep_->chunks;
+}
+
+bool IdSet::Contains(const CommandId& id) const {
+  const std::vector<ChunkPtr>& all = chunks();
+  const uint64_t block = BlockOf(id);
+  auto chunk = std::lower_bound(
+      all.begin(), all.end(), block,
+      [](const ChunkPtr& c, uint64_t b) { return c->block < b; });
+  return chunk != all.end() && (*chunk)->block == block &&
+         std::binary_search((*chunk)->ids.begin(), (*chunk)->ids.end(), id);
+}
+
+std::vector<CommandId> IdSet::ToVector() const {
+  return std::vector<CommandId>(begin(), end());
 }
 
 uint64_t IdSet::digest() const {
@@ -48,61 +179,115 @@ uint64_t IdSet::digest() const {
   return rep_ == nullptr ? empty : rep_->digest;
 }
 
+bool operator==(const IdSet& a, const IdSet& b) {
+  if (a.rep_ == b.rep_) return true;
+  if (a.size() != b.size() || a.digest() != b.digest()) return false;
+  const std::vector<ChunkPtr>& x = a.chunks();
+  const std::vector<ChunkPtr>& y = b.chunks();
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i]->block != y[i]->block || !SameChunk(x[i], y[i])) return false;
+  }
+  return true;
+}
+
 std::string IdSet::ToString() const {
   return absl::StrCat("{",
-                      absl::StrJoin(ids(), ",",
+                      absl::StrJoin(begin(), end(), ",",
                                     [](std::string* out, const CommandId& id) {
                                       absl::StrAppend(out, id.ToString());
                                     }),
                       "}");
 }
 
-template <typename SortedRange>
-IdSet IdSet::UnionOf(const IdSet& a, const SortedRange& b, const IdSet* b_set) {
-  // First compare (no writes): most unions add nothing to one side, and
-  // then that side is shared. The terms of b's extras make the union's
-  // digest from a's.
-  size_t only_a = 0, only_b = 0;
-  uint64_t only_b_sum = 0;
-  auto x = a.begin(), y = b.begin();
-  const auto x_end = a.end();
-  const auto y_end = b.end();
-  while (x != x_end && y != y_end) {
-    if (*x == *y) {
-      ++x;
-      ++y;
-    } else if (*x < *y) {
-      ++only_a;
-      ++x;
-    } else {
-      ++only_b;
-      only_b_sum += SetDigestTerm(*y);
-      ++y;
-    }
-  }
-  only_a += static_cast<size_t>(x_end - x);
-  for (; y != y_end; ++y) {
-    ++only_b;
-    only_b_sum += SetDigestTerm(*y);
-  }
-  if (only_b == 0) return a;
-  if (only_a == 0 && b_set != nullptr) return *b_set;
-  std::vector<CommandId> out;
-  out.reserve(a.size() + only_b);
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(),
-                 std::back_inserter(out));
-  return Make(std::move(out), a.sum_of_terms() + only_b_sum);
-}
-
 IdSet Union(const IdSet& a, const IdSet& b) {
   if (a.SharesStorageWith(b) || b.empty()) return a;
   if (a.empty()) return b;
-  return IdSet::UnionOf(a, b, &b);
+  const std::vector<ChunkPtr>& x = a.chunks();
+  const std::vector<ChunkPtr>& y = b.chunks();
+  std::vector<ChunkPtr> out;
+  out.reserve(std::max(x.size(), y.size()));
+  bool beyond_a = false;  // the union holds ids a lacks
+  bool beyond_b = false;  // ... ids b lacks
+  size_t i = 0, j = 0;
+  while (i < x.size() || j < y.size()) {
+    if (j == y.size() || (i < x.size() && x[i]->block < y[j]->block)) {
+      out.push_back(x[i++]);
+      beyond_b = true;
+    } else if (i == x.size() || y[j]->block < x[i]->block) {
+      out.push_back(y[j++]);
+      beyond_a = true;
+    } else {
+      const ChunkPtr& cx = x[i++];
+      const ChunkPtr& cy = y[j++];
+      if (SameChunk(cx, cy)) {
+        out.push_back(cx);
+      } else if (ChunkPtr merged =
+                     MergeInto(*cx, cy->ids.begin(), cy->ids.end())) {
+        beyond_a = true;
+        beyond_b = beyond_b || merged->ids.size() > cy->ids.size();
+        out.push_back(std::move(merged));
+      } else {
+        beyond_b = true;  // cy ⊂ cx, and not equal
+        out.push_back(cx);
+      }
+    }
+  }
+  if (!beyond_a) return a;
+  if (!beyond_b) return b;
+  return IdSet::Make(std::move(out));
 }
 
 IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b) {
   if (sorted_b.empty()) return a;
-  return IdSet::UnionOf(a, sorted_b, nullptr);
+  const std::vector<ChunkPtr>& x = a.chunks();
+  std::vector<ChunkPtr> out;
+  bool beyond_a = false;
+  size_t i = 0;
+  for (auto first = sorted_b.begin(); first != sorted_b.end();) {
+    const uint64_t block = IdSet::BlockOf(*first);
+    auto last = std::find_if(
+        first, sorted_b.end(),
+        [block](const CommandId& id) { return IdSet::BlockOf(id) != block; });
+    while (i < x.size() && x[i]->block < block) out.push_back(x[i++]);
+    if (i < x.size() && x[i]->block == block) {
+      if (ChunkPtr merged = MergeInto(*x[i], first, last)) {
+        beyond_a = true;
+        out.push_back(std::move(merged));
+      } else {
+        out.push_back(x[i]);
+      }
+      ++i;
+    } else {
+      beyond_a = true;
+      out.push_back(ChunkOf(first, last));
+    }
+    first = last;
+  }
+  if (!beyond_a) return a;
+  while (i < x.size()) out.push_back(x[i++]);
+  return IdSet::Make(std::move(out));
+}
+
+IdSet Without(const IdSet& a, const CommandId& id) {
+  if (!a.Contains(id)) return a;
+  std::vector<ChunkPtr> out = a.chunks();
+  auto chunk = std::find_if(out.begin(), out.end(), [&id](const ChunkPtr& c) {
+    return c->block == IdSet::BlockOf(id);
+  });
+  const Chunk& old = **chunk;
+  if (old.ids.size() == 1) {
+    out.erase(chunk);
+  } else {
+    Chunk smaller;
+    smaller.block = old.block;
+    smaller.ids.reserve(old.ids.size() - 1);
+    std::remove_copy(old.ids.begin(), old.ids.end(),
+                     std::back_inserter(smaller.ids), id);
+    smaller.sum = old.sum - SetDigestTerm(id);
+    *chunk = Intern(std::move(smaller));
+  }
+  return IdSet::Make(std::move(out));
 }
 
 }  // namespace epsim::protocol

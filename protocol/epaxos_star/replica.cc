@@ -58,21 +58,6 @@ void EraseSorted(SortedIds& v, const CommandId& id) {
   if (at != v.end() && *at == id) v.erase(at);
 }
 
-// Whether every id of `sorted` but `exclude` is in `set`.
-bool IncludesAllBut(const DepSet& set, absl::Span<const CommandId> sorted,
-                    const CommandId& exclude) {
-  if (sorted.empty()) return true;
-  auto in = set.begin();
-  const auto end = set.end();
-  for (const CommandId& id : sorted) {
-    if (id == exclude) continue;
-    while (in != end && *in < id) ++in;
-    if (in == end || *in != id) return false;
-    ++in;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::vector<std::string> StarCoverageBranches() {
@@ -147,18 +132,27 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
       EraseSorted(nop_ids_, id);
+      nop_set_ = Without(nop_set_, id);
     } else {
-      KeyIds& bucket = key_index_[inst.cmd->key].cmd;
+      KeyIndex& index = key_index_[inst.cmd->key];
+      KeyIds& bucket = index.cmd;
       EraseSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
+      index.cache.sets.reset();
     }
   }
   inst.cmd = std::move(cmd);
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
       InsertSorted(nop_ids_, id);
+      nop_set_ = Union(nop_set_, std::vector<CommandId>{id});
     } else {
-      KeyIds& bucket = key_index_[inst.cmd->key].cmd;
-      InsertSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
+      KeyIndex& index = key_index_[inst.cmd->key];
+      const bool write = inst.cmd->IsWrite();
+      InsertSorted(write ? index.cmd.writes : index.cmd.reads, id);
+      if (KeySets* sets = index.cache.sets.get()) {
+        InsertSorted(sets->pending_all, id);
+        if (write) InsertSorted(sets->pending_writes, id);
+      }
     }
   }
 }
@@ -188,38 +182,44 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
   if (buffered_.contains(id)) retry_ids_.push_back(id);
 }
 
-std::vector<CommandId> StarReplica::LocalConflicts(
-    const Command& c, const CommandId& exclude) const {
-  EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
-  std::vector<CommandId> keyed;
-  if (auto it = key_index_.find(c.key); it != key_index_.end()) {
-    const KeyIds& bucket = it->second.cmd;
-    AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), keyed);
+IdSet StarReplica::KeyConflicts(const KeyIndex& index, bool write) const {
+  const KeyIds& bucket = index.cmd;
+  // A key with a short history: a set built on the spot costs less than
+  // keeping one up to date.
+  constexpr size_t kBusy = 16;
+  if (index.cache.sets == nullptr &&
+      bucket.writes.size() + bucket.reads.size() < kBusy) {
+    std::vector<CommandId> ids;
+    AppendConflicting(bucket.writes, bucket.reads, write, ids);
+    return IdSet::FromSorted(ids);
   }
-  // A Nop conflicts with every payload (I.2).
-  std::vector<CommandId> out;
-  if (nop_ids_.empty()) {
-    out = std::move(keyed);
+  std::unique_ptr<KeySets>& sets = index.cache.sets;
+  if (sets == nullptr) {
+    sets = std::make_unique<KeySets>();
+    std::vector<CommandId> all;
+    AppendConflicting(bucket.writes, bucket.reads, /*write=*/true, all);
+    sets->all = IdSet::FromSorted(all);
+    sets->writes = IdSet::FromSorted(
+        std::vector<CommandId>(bucket.writes.begin(), bucket.writes.end()));
   } else {
-    out.reserve(keyed.size() + nop_ids_.size());
-    std::merge(keyed.begin(), keyed.end(), nop_ids_.begin(), nop_ids_.end(),
-               std::back_inserter(out));
+    sets->all = Union(sets->all, sets->pending_all);
+    sets->writes = Union(sets->writes, sets->pending_writes);
+    sets->pending_all.clear();
+    sets->pending_writes.clear();
   }
-  // Never a self-dependency (pitfall 8).
-  auto self = std::lower_bound(out.begin(), out.end(), exclude);
-  if (self != out.end() && *self == exclude) out.erase(self);
-  return out;
+  return write ? sets->all : sets->writes;
 }
 
-bool StarReplica::LocalConflictsWithin(const Command& c,
-                                       const CommandId& exclude,
-                                       const DepSet& set) const {
-  if (!IncludesAllBut(set, nop_ids_, exclude)) return false;
-  auto it = key_index_.find(c.key);
-  if (it == key_index_.end()) return true;
-  const KeyIds& bucket = it->second.cmd;
-  return IncludesAllBut(set, bucket.writes, exclude) &&
-         (!c.IsWrite() || IncludesAllBut(set, bucket.reads, exclude));
+IdSet StarReplica::LocalConflicts(const Command& c,
+                                  const CommandId& exclude) const {
+  EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
+  IdSet keyed;
+  if (auto it = key_index_.find(c.key); it != key_index_.end()) {
+    keyed = KeyConflicts(it->second, c.IsWrite());
+  }
+  // A Nop conflicts with every payload (I.2); never a self-dependency
+  // (pitfall 8).
+  return Without(Union(keyed, nop_set_), exclude);
 }
 
 // ---------------------------------------------------------------------------
@@ -427,7 +427,7 @@ void StarReplica::Submit(const Command& command) {
   const CommandId id{static_cast<uint32_t>(self_), ++next_counter_};
   auto m = NewMessage(MsgKind::kPreAccept, id, 0);
   m->cmd = std::make_shared<const Command>(command);
-  m->deps = DepSet::FromSorted(LocalConflicts(command, id));
+  m->deps = LocalConflicts(command, id);
   coordinating_[id];
   if (env_->TraceEnabled()) {
     Trace(absl::StrCat("submit ", id.ToString(), " ", command.ToString()));
@@ -442,11 +442,7 @@ void StarReplica::HandlePreAccept(NodeId from, const StarMessage& m) {
   EPSIM_CHECK(m.cmd != nullptr && !m.cmd->nop);
   // D ∪ local conflicts, computed before cmd[id] is written. Usually the
   // coordinator saw everything this process has: then D is shared as is.
-  if (LocalConflictsWithin(*m.cmd, m.id, m.deps)) {
-    inst.dep = m.deps;
-  } else {
-    inst.dep = Union(m.deps, LocalConflicts(*m.cmd, m.id));
-  }
+  inst.dep = Union(m.deps, LocalConflicts(*m.cmd, m.id));
   SetCmd(m.id, inst, m.cmd);
   SetInitCmd(m.id, inst, m.cmd);
   inst.init_dep = m.deps;

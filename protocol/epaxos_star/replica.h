@@ -97,7 +97,7 @@ class StarReplica final : public Replica {
   // compute it (tests compare it with the literal scan of every id).
   std::vector<CommandId> ConflictsOf(const Command& c,
                                      const CommandId& exclude) const {
-    return LocalConflicts(c, exclude);
+    return LocalConflicts(c, exclude).ToVector();
   }
 
  private:
@@ -152,12 +152,8 @@ class StarReplica final : public Replica {
   void SetCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetInitCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetBal(const CommandId& id, Instance& inst, Ballot b);
-  // { id' != exclude | cmd[id'] ⋈ c } over every locally known id', sorted.
-  std::vector<CommandId> LocalConflicts(const Command& c,
-                                        const CommandId& exclude) const;
-  // Whether LocalConflicts(c, exclude) ⊆ set, without building it.
-  bool LocalConflictsWithin(const Command& c, const CommandId& exclude,
-                            const DepSet& set) const;
+  // { id' != exclude | cmd[id'] ⋈ c } over every locally known id'.
+  IdSet LocalConflicts(const Command& c, const CommandId& exclude) const;
 
   // Sending. Self copies are queued and handled before the step ends.
   void SendTo(NodeId to, std::shared_ptr<StarMessage> m);
@@ -222,21 +218,47 @@ class StarReplica final : public Replica {
   KvStore kv_;
   // Conflict indexes (derived from instances_): per key, the ids whose
   // cmd[id] is on it and those whose initCmd[id] is (each split by
-  // write/read: one map, so a PreAccept's three look-ups of its key hit one
-  // entry); the ids whose cmd is Nop. Sorted vectors: they are copied into
-  // dependency sets. (One id inline: without conflicts, most keys only ever
-  // hold one.)
+  // write/read: one map, so a PreAccept's look-ups of its key hit one
+  // entry); the ids whose cmd is Nop. Sorted vectors, one id inline: without
+  // conflicts, most keys only ever hold one.
   using SortedIds = absl::InlinedVector<CommandId, 1>;
   struct KeyIds {
     SortedIds writes;
     SortedIds reads;
   };
+  // A busy key's cmd ids also as IdSets, brought up to date when a
+  // conflict set is asked for: a PreAccept's D ∪ conflicts then merges only
+  // the blocks where they differ (interned chunks), instead of walking the
+  // key's whole history. Dropped on an erase (rebuilt when next asked for).
+  struct KeySets {
+    IdSet all;
+    IdSet writes;
+    std::vector<CommandId> pending_all;     // inserted since, sorted
+    std::vector<CommandId> pending_writes;  // ...
+  };
+  // Derived state, so a copy (Clone) starts without it.
+  struct KeySetsCache {
+    KeySetsCache() = default;
+    KeySetsCache(const KeySetsCache&) {}
+    KeySetsCache& operator=(const KeySetsCache&) {
+      sets.reset();
+      return *this;
+    }
+    KeySetsCache(KeySetsCache&&) = default;
+    KeySetsCache& operator=(KeySetsCache&&) = default;
+    std::unique_ptr<KeySets> sets;  // null until the key is busy
+  };
   struct KeyIndex {
     KeyIds cmd;
     KeyIds init_cmd;
+    mutable KeySetsCache cache;
   };
   absl::flat_hash_map<std::string, KeyIndex> key_index_;
   std::vector<CommandId> nop_ids_;
+  IdSet nop_set_;  // nop_ids_ as a set
+  // The ids on `index`'s key that conflict with a write (all of them) or a
+  // read (the writes).
+  IdSet KeyConflicts(const KeyIndex& index, bool write) const;
 
   // --- volatile state ---
   absl::btree_map<CommandId, Coordination> coordinating_;

@@ -88,7 +88,7 @@ TEST(StarRecoveryTest, TooFewWitnessesGiveNop) {
   const CommandId z = c.Submit(C, Put("k", "z"));  // held
   const CommandId x = c.Submit(A, Put("k", "x"));
   ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, C, x));  // dep {z} != {}
-  EXPECT_THAT(c.At(C, x)->dep.ids(), ElementsAre(z));
+  EXPECT_THAT(c.At(C, x)->dep.ToVector(), ElementsAre(z));
   c.Crash(A);
   c.Drop({{}, A, {}, {}});
   ASSERT_TRUE(c.replica(B).StartRecovery(x, std::nullopt).ok());

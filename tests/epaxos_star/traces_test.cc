@@ -41,7 +41,7 @@ TEST(StarTracesTest, SlowPathAndVisibility) {
   ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, C, x));  // D_C = {}
   ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, B, C, y));  // D_C(y) = {x}
   ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, B, A, y));  // D_A(y) = {x}
-  EXPECT_THAT(c.At(B, x)->dep.ids(), ElementsAre(y));
+  EXPECT_THAT(c.At(B, x)->dep.ToVector(), ElementsAre(y));
   // x: A and C match initDep = {}: fast as soon as C's reply is in.
   ASSERT_TRUE(c.Deliver(MsgKind::kPreAcceptOK, C, A, x));
   ASSERT_TRUE(c.CommitAt(A, x).has_value());
