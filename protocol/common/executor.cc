@@ -81,12 +81,20 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
   // are kept (dependency sets are exact and grow with the history of a
   // key, the unfinished part stays small).
   std::vector<uint32_t> dep_nodes;
-  for (const CommandId& dep : deps) {
-    EPSIM_CHECK(dep != id) << "command " << id.ToString()
-                           << " depends on itself";
-    if (KnownDone(dep)) continue;
-    const uint32_t node = NodeFor(dep);  // may grow nodes_
-    if (!nodes_[node].done) dep_nodes.push_back(node);
+  for (const IdSet::ChunkPtr& chunk : deps.chunks()) {
+    // A block found all done before is skipped whole: sets of a busy key
+    // share their old blocks, so each commit looks only at the new ones.
+    if (done_chunks_.contains(chunk.get())) continue;
+    bool all_done = true;
+    for (const CommandId& dep : chunk->ids) {
+      EPSIM_CHECK(dep != id)
+          << "command " << id.ToString() << " depends on itself";
+      if (KnownDone(dep)) continue;
+      all_done = false;
+      const uint32_t node = NodeFor(dep);  // may grow nodes_
+      if (!nodes_[node].done) dep_nodes.push_back(node);
+    }
+    if (all_done) done_chunks_.emplace(chunk.get(), chunk);
   }
   uint32_t missing = 0;
   for (uint32_t dep : dep_nodes) {

@@ -135,6 +135,10 @@ class DependencyExecutor {
     }
     return false;
   }
+  // Chunks of dependency sets whose ids are all done (done is forever).
+  // Held, so that an address is never reused by another chunk; looked up
+  // only, never iterated.
+  absl::flat_hash_map<const IdSet::Chunk*, IdSet::ChunkPtr> done_chunks_;
   // CommandId -> node index: dense ids (IsDenseId) index a table per origin
   // (no hashing on the per-dependency path); the rest go to a hash map,
   // which is only ever looked up, never iterated.
