@@ -10,37 +10,40 @@ std::optional<std::string> VisibilityCheck::OnFirstCommit(
     const CommitRecord& record) {
   if (record.command.nop) return std::nullopt;
   const bool write = record.command.IsWrite();
-  KeyCommits& same_key = by_key_[record.command.key];
+  IdSet& same_key = by_key_[record.command.key];
   std::optional<std::string> violation;
-  // Walk the key's commands and the new deps together (both sorted by id):
-  // only the commands missing from the new deps need a look at their own.
-  auto dep = record.deps.begin();
-  const auto deps_end = record.deps.end();
-  for (size_t i = 0; i < same_key.ids.size(); ++i) {
-    const CommandId& other = same_key.ids[i];
-    while (dep != deps_end && *dep < other) ++dep;
-    if (dep != deps_end && *dep == other) continue;
-    const Committed& c = same_key.commits[i];
-    if (!write && !c.write) continue;  // two reads commute
-    if (c.deps.Contains(record.id)) continue;
-    violation = absl::StrCat(
-        "Visibility: conflicting commands ", other.ToString(), " (",
-        c.command.ToString(), ") and ", record.id.ToString(), " (",
-        record.command.ToString(),
-        ") are both committed and neither is in the other's dependencies");
-    break;
+  // Walk the key's blocks and the new deps' blocks together (both by
+  // block): a block both hold as one object needs no look, and in any
+  // other only the key's commands missing from the deps need a look at
+  // their own.
+  const std::vector<IdSet::ChunkPtr>& deps = record.deps.chunks();
+  size_t d = 0;
+  for (const IdSet::ChunkPtr& chunk : same_key.chunks()) {
+    while (d < deps.size() && deps[d]->block < chunk->block) ++d;
+    const IdSet::Chunk* dep_chunk =
+        d < deps.size() && deps[d]->block == chunk->block ? deps[d].get()
+                                                          : nullptr;
+    if (dep_chunk == chunk.get()) continue;
+    for (const CommandId& other : chunk->ids) {
+      if (dep_chunk != nullptr &&
+          std::binary_search(dep_chunk->ids.begin(), dep_chunk->ids.end(),
+                             other)) {
+        continue;
+      }
+      const Committed& c = *committed_.Find(other);  // indexed, so known
+      if (!write && !c.write) continue;              // two reads commute
+      if (c.deps.Contains(record.id)) continue;
+      violation = absl::StrCat(
+          "Visibility: conflicting commands ", other.ToString(), " (",
+          c.command.ToString(), ") and ", record.id.ToString(), " (",
+          record.command.ToString(),
+          ") are both committed and neither is in the other's dependencies");
+      break;
+    }
+    if (violation) break;
   }
-  // Ids are created with growing counters: the new one lands near the end.
-  const auto at =
-      std::lower_bound(same_key.ids.begin(), same_key.ids.end(), record.id);
-  const auto index = at - same_key.ids.begin();
-  if (at != same_key.ids.end() && *at == record.id) {
-    same_key.commits[index] = Committed{write, record.deps, record.command};
-  } else {
-    same_key.ids.insert(at, record.id);
-    same_key.commits.insert(same_key.commits.begin() + index,
-                            Committed{write, record.deps, record.command});
-  }
+  committed_[record.id] = Committed{write, record.deps, record.command};
+  same_key = Union(same_key, std::vector<CommandId>{record.id});
   return violation;
 }
 

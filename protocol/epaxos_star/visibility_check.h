@@ -1,7 +1,7 @@
 // EPaxos*'s Visibility invariant (protocols.md I.10) as a run check: of two
 // committed conflicting non-Nop commands, one is in the other's
 // dependencies. Commands are indexed by key, so a commit is compared only
-// with the committed commands on its own key.
+// with the committed commands on its own key that its dependencies lack.
 #ifndef EPSIM_PROTOCOL_EPAXOS_STAR_VISIBILITY_CHECK_H_
 #define EPSIM_PROTOCOL_EPAXOS_STAR_VISIBILITY_CHECK_H_
 
@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
+#include "protocol/common/id_map.h"
+#include "protocol/common/id_set.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
 
@@ -28,14 +29,12 @@ class VisibilityCheck final : public ProtocolCheck {
     IdSet deps;       // shared with the commit record
     Command command;  // for the report
   };
-  // The committed commands on one key, sorted by id. The ids sit apart from
-  // the rest: every commit walks them all (its deps hold most of them).
-  struct KeyCommits {
-    // (Inline room for one: at low conflict most keys have one command.)
-    absl::InlinedVector<CommandId, 1> ids;
-    absl::InlinedVector<Committed, 1> commits;  // commits[i] is ids[i]'s
-  };
-  absl::flat_hash_map<std::string, KeyCommits> by_key_;
+  // The committed commands on each key, as a set: its blocks are the same
+  // objects as the equal blocks of the commands' dependency sets (IdSet
+  // interns them), so a commit looks only at the blocks where its
+  // dependencies differ from the key's history.
+  absl::flat_hash_map<std::string, IdSet> by_key_;
+  IdMap<Committed> committed_;
 };
 
 }  // namespace epsim::protocol::epaxos_star

@@ -114,5 +114,34 @@ TEST(StarVisibilityCheckTest, FlagsConflictingCommitsThatIgnoreEachOther) {
   EXPECT_EQ(reads.OnFirstCommit(r2), std::nullopt);  // reads commute
 }
 
+TEST(StarVisibilityCheckTest, LooksIntoEveryBlockOfALongHistory) {
+  // A key with a history over many blocks of counters, each command
+  // depending on all before it: fine. Then one that misses a single old
+  // command: a violation, unless that command depends on it.
+  VisibilityCheck check;
+  std::vector<CommandId> history;
+  for (uint64_t c = 1; c <= 600; c += 7) {
+    const CommandId id{static_cast<uint32_t>(c % 5), c};
+    EXPECT_EQ(check.OnFirstCommit(Rec(id, Put("k", "v"), history)),
+              std::nullopt);
+    history.push_back(id);
+  }
+  std::vector<CommandId> missing_one = history;
+  missing_one.erase(missing_one.begin() + 3);  // an early block's command
+  EXPECT_NE(check.OnFirstCommit(Rec({4, 700}, Put("k", "w"), missing_one)),
+            std::nullopt);
+  VisibilityCheck seen;
+  std::vector<CommandId> deps;
+  for (const CommandId& id : history) {
+    // Each old command already depends on the late one, (2, 800).
+    std::vector<CommandId> with_late = deps;
+    with_late.push_back({2, 800});
+    EXPECT_EQ(seen.OnFirstCommit(Rec(id, Put("k", "v"), with_late)),
+              std::nullopt);
+    deps.push_back(id);
+  }
+  EXPECT_EQ(seen.OnFirstCommit(Rec({2, 800}, Put("k", "w"), {})), std::nullopt);
+}
+
 }  // namespace
 }  // namespace epsim::protocol::epaxos_star::testing
