@@ -134,7 +134,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
       EraseSorted(nop_ids_, id);
       nop_set_ = Without(nop_set_, id);
     } else {
-      KeyIndex& index = key_index_[inst.cmd->key];
+      KeyIndex& index = IndexOf(inst.cmd->key);
       KeyIds& bucket = index.cmd;
       EraseSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
       index.cache.sets.reset();
@@ -146,7 +146,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
       InsertSorted(nop_ids_, id);
       nop_set_ = Union(nop_set_, std::vector<CommandId>{id});
     } else {
-      KeyIndex& index = key_index_[inst.cmd->key];
+      KeyIndex& index = IndexOf(inst.cmd->key);
       const bool write = inst.cmd->IsWrite();
       InsertSorted(write ? index.cmd.writes : index.cmd.reads, id);
       if (KeySets* sets = index.cache.sets.get()) {
@@ -164,11 +164,11 @@ void StarReplica::SetInitCmd(const CommandId& id, Instance& inst, Payload cmd) {
       << PayloadString(cmd);
   if (SamePayload(inst.init_cmd, cmd)) return;
   if (inst.init_cmd != nullptr) {
-    KeyIds& bucket = key_index_[inst.init_cmd->key].init_cmd;
+    KeyIds& bucket = IndexOf(inst.init_cmd->key).init_cmd;
     EraseSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
   }
   inst.init_cmd = std::move(cmd);
-  KeyIds& bucket = key_index_[inst.init_cmd->key].init_cmd;
+  KeyIds& bucket = IndexOf(inst.init_cmd->key).init_cmd;
   InsertSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
 }
 
@@ -180,6 +180,19 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
   if (b == inst.bal) return;
   inst.bal = b;
   if (buffered_.contains(id)) retry_ids_.push_back(id);
+}
+
+StarReplica::KeyIndex& StarReplica::IndexOf(const std::string& key) {
+  auto [slot, fresh] =
+      key_slots_.try_emplace(key, static_cast<uint32_t>(key_indexes_.size()));
+  if (fresh) key_indexes_.emplace_back();
+  return key_indexes_[slot->second];
+}
+
+const StarReplica::KeyIndex* StarReplica::FindIndex(
+    const std::string& key) const {
+  auto slot = key_slots_.find(key);
+  return slot == key_slots_.end() ? nullptr : &key_indexes_[slot->second];
 }
 
 IdSet StarReplica::KeyConflicts(const KeyIndex& index, bool write) const {
@@ -214,8 +227,8 @@ IdSet StarReplica::LocalConflicts(const Command& c,
                                   const CommandId& exclude) const {
   EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
   IdSet keyed;
-  if (auto it = key_index_.find(c.key); it != key_index_.end()) {
-    keyed = KeyConflicts(it->second, c.IsWrite());
+  if (const KeyIndex* index = FindIndex(c.key)) {
+    keyed = KeyConflicts(*index, c.IsWrite());
   }
   // A Nop conflicts with every payload (I.2); never a self-dependency
   // (pitfall 8).
@@ -896,9 +909,9 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
   // [P L82-86] I_q, computed before the writes of line 2.
   const Command& c = *m.cmd;
   absl::btree_set<Invalidating> found;
-  const auto key = key_index_.find(c.key);
-  if (key != key_index_.end()) {
-    const KeyIds& bucket = key->second.cmd;
+  const KeyIndex* key = FindIndex(c.key);
+  if (key != nullptr) {
+    const KeyIds& bucket = key->cmd;
     std::vector<CommandId> candidates;
     AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), candidates);
     for (const CommandId& other : candidates) {
@@ -910,8 +923,8 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
       }
     }
   }
-  if (key != key_index_.end()) {
-    const KeyIds& bucket = key->second.init_cmd;
+  if (key != nullptr) {
+    const KeyIds& bucket = key->init_cmd;
     std::vector<CommandId> candidates;
     AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), candidates);
     for (const CommandId& other : candidates) {

@@ -253,7 +253,12 @@ class StarReplica final : public Replica {
     KeyIds init_cmd;
     mutable KeySetsCache cache;
   };
-  absl::flat_hash_map<std::string, KeyIndex> key_index_;
+  // Key -> its KeyIndex, which stays in place as keys are added (a rehash
+  // moves only the key and a slot number). Looked up only, never iterated.
+  absl::flat_hash_map<std::string, uint32_t> key_slots_;
+  std::deque<KeyIndex> key_indexes_;
+  KeyIndex& IndexOf(const std::string& key);  // created if new
+  const KeyIndex* FindIndex(const std::string& key) const;
   std::vector<CommandId> nop_ids_;
   IdSet nop_set_;  // nop_ids_ as a set
   // The ids on `index`'s key that conflict with a write (all of them) or a
