@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -98,6 +99,8 @@ class HistoryRecorder {
   void SetInitial(std::string key, std::string value);
 
   const History& history() const { return history_; }
+  // The history, moved out (the recorder is left empty): the end of a run.
+  History Take() { return std::move(history_); }
 
  private:
   History history_;

@@ -760,7 +760,7 @@ absl::StatusOr<RunResult> Run::Execute() {
   result_.trace_hash = world_.TraceHash();
   result_.events = world_.stats().events;
   result_.messages = world_.stats().messages_sent;
-  result_.history = history_.history();
+  result_.history = history_.Take();
   FinishRun();
   return std::move(result_);
 }
@@ -986,7 +986,7 @@ absl::StatusOr<RunResult> Run::ExecuteScript() {
   result_.trace_hash = world_.TraceHash();
   result_.events = world_.stats().events;
   result_.messages = world_.stats().messages_sent;
-  result_.history = history_.history();
+  result_.history = history_.Take();
   FinishRun();
   return std::move(result_);
 }

@@ -100,11 +100,6 @@ bool SameChunk(const ChunkPtr& x, const ChunkPtr& y) {
   return x == y || (x->sum == y->sum && x->ids == y->ids);
 }
 
-const std::vector<ChunkPtr>& NoChunks() {
-  static const std::vector<ChunkPtr>* none = new std::vector<ChunkPtr>;
-  return *none;
-}
-
 }  // namespace
 
 IdSet::IdSet(std::vector<CommandId> ids) {
@@ -119,8 +114,8 @@ IdSet::IdSet(std::vector<CommandId> ids) {
 IdSet::IdSet(std::initializer_list<CommandId> ids)
     : IdSet(std::vector<CommandId>(ids)) {}
 
-IdSet IdSet::FromSorted(const std::vector<CommandId>& sorted) {
-  std::vector<ChunkPtr> chunks;
+IdSet IdSet::FromSorted(absl::Span<const CommandId> sorted) {
+  Chunks chunks;
   for (auto first = sorted.begin(); first != sorted.end();) {
     const uint64_t block = BlockOf(*first);
     auto last = std::find_if(first, sorted.end(), [block](const CommandId& id) {
@@ -132,7 +127,7 @@ IdSet IdSet::FromSorted(const std::vector<CommandId>& sorted) {
   return Make(std::move(chunks));
 }
 
-IdSet IdSet::Make(std::vector<ChunkPtr> chunks) {
+IdSet IdSet::Make(Chunks chunks) {
   IdSet set;
   if (chunks.empty()) return set;
   auto rep = std::make_shared<Rep>();
@@ -152,16 +147,17 @@ IdSet::const_iterator IdSet::begin() const {
 }
 
 IdSet::const_iterator IdSet::end() const {
-  const std::vector<ChunkPtr>& all = chunks();
+  const absl::Span<const ChunkPtr> all = chunks();
   return const_iterator(all.data() + all.size(), 0);
 }
 
-const std::vector<ChunkPtr>& IdSet::chunks() const {
-  return rep_ == nullptr ? NoChunks() : rep_->chunks;
+absl::Span<const ChunkPtr> IdSet::chunks() const {
+  if (rep_ == nullptr) return {};
+  return rep_->chunks;
 }
 
 bool IdSet::Contains(const CommandId& id) const {
-  const std::vector<ChunkPtr>& all = chunks();
+  const absl::Span<const ChunkPtr> all = chunks();
   const uint64_t block = BlockOf(id);
   auto chunk = std::lower_bound(
       all.begin(), all.end(), block,
@@ -182,8 +178,8 @@ uint64_t IdSet::digest() const {
 bool operator==(const IdSet& a, const IdSet& b) {
   if (a.rep_ == b.rep_) return true;
   if (a.size() != b.size() || a.digest() != b.digest()) return false;
-  const std::vector<ChunkPtr>& x = a.chunks();
-  const std::vector<ChunkPtr>& y = b.chunks();
+  const absl::Span<const ChunkPtr> x = a.chunks();
+  const absl::Span<const ChunkPtr> y = b.chunks();
   if (x.size() != y.size()) return false;
   for (size_t i = 0; i < x.size(); ++i) {
     if (x[i]->block != y[i]->block || !SameChunk(x[i], y[i])) return false;
@@ -203,9 +199,9 @@ std::string IdSet::ToString() const {
 IdSet Union(const IdSet& a, const IdSet& b) {
   if (a.SharesStorageWith(b) || b.empty()) return a;
   if (a.empty()) return b;
-  const std::vector<ChunkPtr>& x = a.chunks();
-  const std::vector<ChunkPtr>& y = b.chunks();
-  std::vector<ChunkPtr> out;
+  const absl::Span<const ChunkPtr> x = a.chunks();
+  const absl::Span<const ChunkPtr> y = b.chunks();
+  IdSet::Chunks out;
   out.reserve(std::max(x.size(), y.size()));
   bool beyond_a = false;  // the union holds ids a lacks
   bool beyond_b = false;  // ... ids b lacks
@@ -238,10 +234,10 @@ IdSet Union(const IdSet& a, const IdSet& b) {
   return IdSet::Make(std::move(out));
 }
 
-IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b) {
+IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b) {
   if (sorted_b.empty()) return a;
-  const std::vector<ChunkPtr>& x = a.chunks();
-  std::vector<ChunkPtr> out;
+  const absl::Span<const ChunkPtr> x = a.chunks();
+  IdSet::Chunks out;
   bool beyond_a = false;
   size_t i = 0;
   for (auto first = sorted_b.begin(); first != sorted_b.end();) {
@@ -271,7 +267,7 @@ IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b) {
 
 IdSet Without(const IdSet& a, const CommandId& id) {
   if (!a.Contains(id)) return a;
-  std::vector<ChunkPtr> out = a.chunks();
+  IdSet::Chunks out(a.chunks().begin(), a.chunks().end());
   auto chunk = std::find_if(out.begin(), out.end(), [&id](const ChunkPtr& c) {
     return c->block == IdSet::BlockOf(id);
   });

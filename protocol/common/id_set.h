@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
@@ -39,8 +41,9 @@ class IdSet {
   // The ids of one block, sorted; immutable and shared.
   struct Chunk {
     uint64_t block = 0;
-    std::vector<CommandId> ids;  // never empty
-    uint64_t sum = 0;            // Σ SetDigestTerm(id)
+    // Never empty. (One id inline: at low conflict most sets are small.)
+    absl::InlinedVector<CommandId, 1> ids;
+    uint64_t sum = 0;  // Σ SetDigestTerm(id)
   };
   using ChunkPtr = std::shared_ptr<const Chunk>;
 
@@ -91,7 +94,7 @@ class IdSet {
   IdSet(std::initializer_list<CommandId> ids);
   // `sorted` must be sorted without duplicates (not checked: the callers
   // build it by merging sorted sets).
-  static IdSet FromSorted(const std::vector<CommandId>& sorted);
+  static IdSet FromSorted(absl::Span<const CommandId> sorted);
 
   const_iterator begin() const;
   const_iterator end() const;
@@ -101,7 +104,7 @@ class IdSet {
   // The ids in order, copied (tests and reports).
   std::vector<CommandId> ToVector() const;
   // The chunks in block order (for walks that skip whole blocks).
-  const std::vector<ChunkPtr>& chunks() const;
+  absl::Span<const ChunkPtr> chunks() const;
   // SetDigest(ToVector()), computed when the set was built.
   uint64_t digest() const;
   // Whether both are copies of one built set (equal without a look at the
@@ -116,12 +119,14 @@ class IdSet {
 
  private:
   friend IdSet Union(const IdSet& a, const IdSet& b);
-  friend IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
+  friend IdSet UnionSorted(const IdSet& a,
+                           absl::Span<const CommandId> sorted_b);
   friend IdSet Without(const IdSet& a, const CommandId& id);
-  static IdSet Make(std::vector<ChunkPtr> chunks);
+  using Chunks = absl::InlinedVector<ChunkPtr, 1>;
+  static IdSet Make(Chunks chunks);
 
   struct Rep {
-    std::vector<ChunkPtr> chunks;  // by block, none empty
+    Chunks chunks;  // by block, none empty
     size_t size = 0;
     uint64_t digest = 0;
   };
@@ -131,9 +136,9 @@ class IdSet {
 // The sorted union of two sets; shares `a` (or `b`) when it already holds
 // the other. Blocks whose chunks are one object are not looked into.
 IdSet Union(const IdSet& a, const IdSet& b);
-// The same with b given as a sorted vector without duplicates (shares `a`
+// The same with b given as sorted ids without duplicates (shares `a`
 // when it holds b).
-IdSet Union(const IdSet& a, const std::vector<CommandId>& sorted_b);
+IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b);
 // a \ {id}; shares `a` when it does not hold id.
 IdSet Without(const IdSet& a, const CommandId& id);
 

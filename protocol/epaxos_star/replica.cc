@@ -144,7 +144,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
       InsertSorted(nop_ids_, id);
-      nop_set_ = Union(nop_set_, std::vector<CommandId>{id});
+      nop_set_ = UnionSorted(nop_set_, {id});
     } else {
       KeyIndex& index = IndexOf(inst.cmd->key);
       const bool write = inst.cmd->IsWrite();
@@ -215,8 +215,8 @@ IdSet StarReplica::KeyConflicts(const KeyIndex& index, bool write) const {
     sets->writes = IdSet::FromSorted(
         std::vector<CommandId>(bucket.writes.begin(), bucket.writes.end()));
   } else {
-    sets->all = Union(sets->all, sets->pending_all);
-    sets->writes = Union(sets->writes, sets->pending_writes);
+    sets->all = UnionSorted(sets->all, sets->pending_all);
+    sets->writes = UnionSorted(sets->writes, sets->pending_writes);
     sets->pending_all.clear();
     sets->pending_writes.clear();
   }

@@ -16,7 +16,7 @@ std::optional<std::string> VisibilityCheck::OnFirstCommit(
   // block): a block both hold as one object needs no look, and in any
   // other only the key's commands missing from the deps need a look at
   // their own.
-  const std::vector<IdSet::ChunkPtr>& deps = record.deps.chunks();
+  const absl::Span<const IdSet::ChunkPtr> deps = record.deps.chunks();
   size_t d = 0;
   for (const IdSet::ChunkPtr& chunk : same_key.chunks()) {
     while (d < deps.size() && deps[d]->block < chunk->block) ++d;
@@ -43,7 +43,7 @@ std::optional<std::string> VisibilityCheck::OnFirstCommit(
     if (violation) break;
   }
   committed_[record.id] = Committed{write, record.deps, record.command};
-  same_key = Union(same_key, std::vector<CommandId>{record.id});
+  same_key = UnionSorted(same_key, {record.id});
   return violation;
 }
 

@@ -57,14 +57,16 @@ TEST(IdSetTest, UnionSharesAnOperandThatHoldsTheOther) {
 
 TEST(IdSetTest, UnionWithASortedVector) {
   const IdSet set = {Id(0, 1), Id(1, 2)};
+  EXPECT_TRUE(UnionSorted(set, std::vector<CommandId>{Id(1, 2)})
+                  .SharesStorageWith(set));
   EXPECT_TRUE(
-      Union(set, std::vector<CommandId>{Id(1, 2)}).SharesStorageWith(set));
-  EXPECT_TRUE(Union(set, std::vector<CommandId>{}).SharesStorageWith(set));
-  const IdSet grown = Union(set, std::vector<CommandId>{Id(2, 0), Id(0, 3)});
+      UnionSorted(set, std::vector<CommandId>{}).SharesStorageWith(set));
+  const IdSet grown =
+      UnionSorted(set, std::vector<CommandId>{Id(2, 0), Id(0, 3)});
   EXPECT_EQ(grown.ToVector(),
             (std::vector<CommandId>{Id(2, 0), Id(0, 1), Id(1, 2), Id(0, 3)}));
   EXPECT_EQ(grown.digest(), SetDigest(grown.ToVector()));
-  EXPECT_EQ(Union(IdSet(), std::vector<CommandId>{Id(3, 3)}),
+  EXPECT_EQ(UnionSorted(IdSet(), std::vector<CommandId>{Id(3, 3)}),
             IdSet({Id(3, 3)}));
 }
 
@@ -141,7 +143,8 @@ TEST(IdSetTest, AgreesWithAPlainSortedSet) {
     const IdSet b = IdSet::FromSorted(as_vector(y));
     std::set<CommandId> both = x;
     both.insert(y.begin(), y.end());
-    for (const IdSet& u : {Union(a, b), Union(b, a), Union(a, as_vector(y))}) {
+    for (const IdSet& u :
+         {Union(a, b), Union(b, a), UnionSorted(a, as_vector(y))}) {
       EXPECT_EQ(u.ToVector(), as_vector(both));
       EXPECT_EQ(u.size(), both.size());
       EXPECT_EQ(u.digest(), SetDigest(as_vector(both)));
