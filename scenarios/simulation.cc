@@ -1154,7 +1154,9 @@ absl::StatusOr<RunResult> Simulate(const Scenario& scenario,
   const std::string spec =
       options.protocol.empty() ? scenario.protocol : options.protocol;
   absl::StatusOr<std::unique_ptr<protocol::Protocol>> protocol =
-      protocol::ProtocolRegistry::Builtin().Make(spec, context);
+      (options.registry != nullptr ? *options.registry
+                                   : protocol::ProtocolRegistry::Builtin())
+          .Make(spec, context);
   if (!protocol.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(options.protocol.empty() ? scenario.file + ": protocol: "

@@ -18,6 +18,10 @@
 #include "scenarios/scenario.h"
 #include "sim/time.h"
 
+namespace epsim::protocol {
+class ProtocolRegistry;
+}  // namespace epsim::protocol
+
 namespace epsim::scenarios {
 
 struct RunOptions {
@@ -29,6 +33,9 @@ struct RunOptions {
   // Skip the (comparatively slow) linearizability check; the other checks
   // always run.
   bool skip_linearizability = false;
+  // Where the scenario's protocol is looked up; null: the built-in
+  // protocols (tests and embedders register their own).
+  const protocol::ProtocolRegistry* registry = nullptr;
 };
 
 // One broken check, with enough context to act on it.
