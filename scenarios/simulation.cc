@@ -16,6 +16,7 @@
 #include "checker/linearizability.h"
 #include "checker/witness.h"
 #include "protocol/common/command.h"
+#include "protocol/common/id_map.h"
 #include "protocol/common/kv_store.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/replica.h"
@@ -334,13 +335,14 @@ class Run {
   uint64_t live_mask_ = 0;  // replicas that never crashed
   uint64_t ever_crashed_ = 0;
 
-  // What a script's end checks need of the commits (the checker library
-  // does the rest); hash maps, looked up only (scripts sort what they list).
+  // The first commit of each id: counted once, and what a script's end
+  // checks need (the checker library does the rest).
   struct FirstCommit {
+    bool seen = false;
     bool nop = false;
     RequestId request;
   };
-  absl::flat_hash_map<CommandId, FirstCommit> first_commit_;
+  protocol::IdMap<FirstCommit> first_commit_;
   bool scripted_ = false;  // the scenario has a message-level script
   // Per replica: id -> committed as Nop (kept for scripted runs only).
   std::vector<absl::flat_hash_map<CommandId, bool>> committed_at_;
@@ -530,12 +532,9 @@ void Run::OnCommitted(int replica, const protocol::CommitRecord& record) {
   if (scripted_) {
     committed_at_[replica].try_emplace(record.id, record.command.nop);
   }
-  const bool fresh =
-      first_commit_
-          .try_emplace(record.id,
-                       FirstCommit{record.command.nop, record.command.request})
-          .second;
-  if (!fresh) return;
+  FirstCommit& first = first_commit_[record.id];
+  if (first.seen) return;
+  first = FirstCommit{true, record.command.nop, record.command.request};
   if (record.command.nop) {
     ++result_.nop;
   } else if (record.path == "fast") {
@@ -969,9 +968,9 @@ absl::StatusOr<RunResult> Run::ExecuteScript() {
   // The script's client never retries, so one request carried by two
   // committed non-Nop commands was duplicated by the protocol (ONCE).
   absl::btree_map<RequestId, std::vector<CommandId>> carriers;
-  for (const auto& [id, first] : first_commit_) {
+  first_commit_.ForEach([&](const CommandId& id, const FirstCommit& first) {
     if (!first.nop) carriers[first.request].push_back(id);
-  }
+  });
   for (auto& [request, ids] : carriers) std::sort(ids.begin(), ids.end());
   for (const auto& [request, ids] : carriers) {
     if (ids.size() < 2) continue;
