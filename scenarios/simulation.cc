@@ -20,6 +20,7 @@
 #include "protocol/common/kv_store.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/replica.h"
+#include "protocol/common/request_map.h"
 #include "scenarios/script.h"
 #include "sim/payload.h"
 #include "sim/process.h"
@@ -326,7 +327,9 @@ class Run {
 
   checker::HistoryRecorder history_;
   RequestTable requests_;
-  absl::btree_map<int64_t, RequestId> request_of_history_;
+  // The request of each history operation, by operation id (ids are the
+  // operations' indexes).
+  std::vector<RequestId> request_of_history_;
   // Requests executed at every replica of live_mask_.
   int64_t requests_fully_executed_ = 0;
   // Env::Cover counts; merged into result_.coverage when the run ends
@@ -497,7 +500,8 @@ int64_t Run::OnClientCall(int client, const Command& command, int site) {
   if (live_mask_ == 0) ++requests_fully_executed_;  // nobody left to wait for
   state.call = world_.Now();
   state.site = site;
-  request_of_history_[id] = command.request;
+  EPSIM_CHECK(id == static_cast<int64_t>(request_of_history_.size()));
+  request_of_history_.push_back(command.request);
   ++result_.submitted;
   return id;
 }
@@ -1082,18 +1086,22 @@ void Run::FinishRun() {
   // it is linear, while the search can take exponential time on a hot key
   // with dozens of concurrent writers. The search runs only when no replica
   // yields a witness.
-  absl::btree_map<RequestId, size_t> index_of;
+  // (Dense tables and hash maps that are only looked up: nothing below
+  // iterates them.)
+  protocol::RequestMap<std::optional<size_t>> index_of;
   for (size_t i = 0; i < history.operations.size(); ++i) {
-    auto it = request_of_history_.find(history.operations[i].id);
-    if (it != request_of_history_.end()) index_of[it->second] = i;
+    const int64_t id = history.operations[i].id;
+    if (id >= 0 && id < static_cast<int64_t>(request_of_history_.size())) {
+      index_of[request_of_history_[id]] = i;
+    }
   }
-  std::vector<absl::btree_map<std::string, std::vector<size_t>>> candidates(
+  std::vector<absl::flat_hash_map<std::string, std::vector<size_t>>> candidates(
       effect_order_.size());
   for (size_t r = 0; r < effect_order_.size(); ++r) {
     for (const RequestId& req : effect_order_[r]) {
-      auto it = index_of.find(req);
-      if (it == index_of.end()) continue;
-      candidates[r][history.operations[it->second].key].push_back(it->second);
+      const std::optional<size_t>* index = index_of.Find(req);
+      if (index == nullptr || !index->has_value()) continue;
+      candidates[r][history.operations[**index].key].push_back(**index);
     }
   }
   for (const checker::KeyHistory& key : checker::SplitByKey(history)) {
