@@ -201,37 +201,19 @@ struct RequestState {
   bool returned = false;
 };
 
-// Client requests by id. Clients number themselves densely from 0 and
-// their requests densely from 0, so a table per client replaces a search
-// tree on the per-commit and per-execution paths; ForEach visits requests in
-// (client, number) order.
+// Client requests by id (a RequestMap: dense tables, no look-up tree on
+// the per-commit and per-execution paths), counting those a client called;
+// ForEach visits them in (client, number) order.
 class RequestTable {
  public:
   // Null for a request no client called.
   RequestState* Find(const RequestId& request) {
-    if (request.client < 0 || request.number < 0 ||
-        static_cast<size_t>(request.client) >= by_client_.size()) {
-      return nullptr;
-    }
-    std::vector<RequestState>& mine = by_client_[request.client];
-    if (static_cast<size_t>(request.number) >= mine.size()) return nullptr;
-    RequestState& state = mine[request.number];
-    return state.known ? &state : nullptr;
+    RequestState* state = states_.Find(request);
+    return state != nullptr && state->known ? state : nullptr;
   }
   // The request's state, created (known) if new.
   RequestState& Get(const RequestId& request) {
-    EPSIM_CHECK(request.client >= 0 && request.number >= 0 &&
-                request.client < kMaxClients && request.number < kMaxNumber)
-        << "request c" << request.client << "#" << request.number
-        << " is outside the table";
-    if (static_cast<size_t>(request.client) >= by_client_.size()) {
-      by_client_.resize(request.client + 1);
-    }
-    std::vector<RequestState>& mine = by_client_[request.client];
-    if (static_cast<size_t>(request.number) >= mine.size()) {
-      mine.resize(request.number + 1);
-    }
-    RequestState& state = mine[request.number];
+    RequestState& state = states_[request];
     if (!state.known) {
       state.known = true;
       ++size_;
@@ -241,19 +223,13 @@ class RequestTable {
   int64_t size() const { return size_; }
   template <typename F>  // f(const RequestId&, const RequestState&)
   void ForEach(F f) const {
-    for (size_t c = 0; c < by_client_.size(); ++c) {
-      for (size_t n = 0; n < by_client_[c].size(); ++n) {
-        if (!by_client_[c][n].known) continue;
-        f(RequestId{static_cast<int32_t>(c), static_cast<int64_t>(n)},
-          by_client_[c][n]);
-      }
-    }
+    states_.ForEach([&f](const RequestId& request, const RequestState& state) {
+      if (state.known) f(request, state);
+    });
   }
 
  private:
-  static constexpr int32_t kMaxClients = 1 << 20;
-  static constexpr int64_t kMaxNumber = int64_t{1} << 32;
-  std::vector<std::vector<RequestState>> by_client_;
+  protocol::RequestMap<RequestState> states_;
   int64_t size_ = 0;
 };
 

@@ -17,26 +17,18 @@
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
+namespace by_node_internal {
 
-// node -> T, at most one entry per node.
-template <typename T>
-class NodeMap {
+// Entries sorted by NodeOf(entry), at most one per node.
+template <typename Entry>
+class SortedByNode {
  public:
-  using value_type = std::pair<NodeId, T>;
-  using const_iterator =
-      typename absl::InlinedVector<value_type, 7>::const_iterator;
+  using value_type = Entry;
+  using const_iterator = typename absl::InlinedVector<Entry, 7>::const_iterator;
 
-  // Inserts unless `node` has an entry already (then keeps the first, as
-  // map::emplace does); returns whether it inserted.
-  bool emplace(NodeId node, T value) {
-    auto it = LowerBound(entries_, node);
-    if (it != entries_.end() && it->first == node) return false;
-    entries_.insert(it, value_type(node, std::move(value)));
-    return true;
-  }
   bool contains(NodeId node) const {
-    auto it = LowerBound(entries_, node);
-    return it != entries_.end() && it->first == node;
+    auto it = LowerBound(node);
+    return it != entries_.end() && NodeOf(*it) == node;
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -44,41 +36,50 @@ class NodeMap {
   const_iterator begin() const { return entries_.begin(); }
   const_iterator end() const { return entries_.end(); }
 
- private:
-  // (A template so that one body serves the const and non-const calls.)
-  template <typename Entries>
-  static auto LowerBound(Entries& entries, NodeId node) {
-    return std::lower_bound(
-        entries.begin(), entries.end(), node,
-        [](const value_type& e, NodeId n) { return e.first < n; });
+ protected:
+  // Inserts unless its node has an entry already (then keeps the first, as
+  // map::emplace does); returns whether it inserted.
+  bool Insert(Entry entry) {
+    auto it = LowerBound(NodeOf(entry));
+    if (it != entries_.end() && NodeOf(*it) == NodeOf(entry)) return false;
+    // Appended, then rotated into place: InlinedVector's insert at a
+    // position trips GCC 12's maybe-uninitialized warning.
+    const auto at = it - entries_.begin();
+    entries_.push_back(std::move(entry));
+    std::rotate(entries_.begin() + at, entries_.end() - 1, entries_.end());
+    return true;
   }
 
-  absl::InlinedVector<value_type, 7> entries_;
+ private:
+  static NodeId NodeOf(NodeId node) { return node; }
+  template <typename T>
+  static NodeId NodeOf(const std::pair<NodeId, T>& entry) {
+    return entry.first;
+  }
+  const_iterator LowerBound(NodeId node) const {
+    return std::lower_bound(
+        entries_.begin(), entries_.end(), node,
+        [](const Entry& e, NodeId n) { return NodeOf(e) < n; });
+  }
+
+  absl::InlinedVector<Entry, 7> entries_;
+};
+
+}  // namespace by_node_internal
+
+// node -> T, at most one entry per node; iterates (node, T) pairs.
+template <typename T>
+class NodeMap : public by_node_internal::SortedByNode<std::pair<NodeId, T>> {
+ public:
+  bool emplace(NodeId node, T value) {
+    return this->Insert(std::pair<NodeId, T>(node, std::move(value)));
+  }
 };
 
 // A set of nodes, iterated in node order.
-class NodeSet {
+class NodeSet : public by_node_internal::SortedByNode<NodeId> {
  public:
-  using const_iterator = absl::InlinedVector<NodeId, 7>::const_iterator;
-
-  // Returns whether `node` was new.
-  bool insert(NodeId node) {
-    auto it = std::lower_bound(nodes_.begin(), nodes_.end(), node);
-    if (it != nodes_.end() && *it == node) return false;
-    nodes_.insert(it, node);
-    return true;
-  }
-  bool contains(NodeId node) const {
-    return std::binary_search(nodes_.begin(), nodes_.end(), node);
-  }
-  size_t size() const { return nodes_.size(); }
-  bool empty() const { return nodes_.empty(); }
-  void clear() { nodes_.clear(); }
-  const_iterator begin() const { return nodes_.begin(); }
-  const_iterator end() const { return nodes_.end(); }
-
- private:
-  absl::InlinedVector<NodeId, 7> nodes_;
+  bool insert(NodeId node) { return Insert(node); }  // whether new
 };
 
 }  // namespace epsim::protocol

@@ -115,16 +115,7 @@ IdSet::IdSet(std::initializer_list<CommandId> ids)
     : IdSet(std::vector<CommandId>(ids)) {}
 
 IdSet IdSet::FromSorted(absl::Span<const CommandId> sorted) {
-  Chunks chunks;
-  for (auto first = sorted.begin(); first != sorted.end();) {
-    const uint64_t block = BlockOf(*first);
-    auto last = std::find_if(first, sorted.end(), [block](const CommandId& id) {
-      return BlockOf(id) != block;
-    });
-    chunks.push_back(ChunkOf(first, last));
-    first = last;
-  }
-  return Make(std::move(chunks));
+  return UnionSorted(IdSet(), sorted);  // one chunk per block of `sorted`
 }
 
 IdSet IdSet::Make(Chunks chunks) {

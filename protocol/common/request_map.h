@@ -5,7 +5,7 @@
 // indexed by number: a look-up is two indexed loads, and one client's
 // requests sit together in memory (a hash map paid a cache miss per request
 // on every commit and execution). Ids outside the dense range go to a hash
-// map that is only ever looked up, never iterated.
+// map, iterated only through ForEach, which sorts it.
 //
 // An entry is a plain T: a request never touched reads as T{} (pick a T
 // whose default means "nothing yet"). References are invalidated when the
@@ -13,7 +13,9 @@
 #ifndef EPSIM_PROTOCOL_COMMON_REQUEST_MAP_H_
 #define EPSIM_PROTOCOL_COMMON_REQUEST_MAP_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -38,6 +40,9 @@ class RequestMap {
   }
   // The entry of `request`, or null if it was never created (an entry
   // created but still T{} may be returned).
+  T* Find(const RequestId& request) {
+    return const_cast<T*>(static_cast<const RequestMap&>(*this).Find(request));
+  }
   const T* Find(const RequestId& request) const {
     if (!IsDense(request)) {
       auto it = other_.find(request);
@@ -51,12 +56,33 @@ class RequestMap {
                ? &mine[request.number]
                : nullptr;
   }
+  // Calls fn(request, entry) for every entry created, in request order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    // Spilled ids are negative or huge: the negative ones come first.
+    std::vector<const std::pair<const RequestId, T>*> spilled;
+    for (const auto& entry : other_) spilled.push_back(&entry);
+    std::sort(spilled.begin(), spilled.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    auto next = spilled.begin();
+    for (size_t c = 0; c < by_client_.size(); ++c) {
+      const RequestId first{static_cast<int32_t>(c), 0};
+      for (; next != spilled.end() && (*next)->first < first; ++next) {
+        fn((*next)->first, (*next)->second);
+      }
+      for (size_t n = 0; n < by_client_[c].size(); ++n) {
+        fn(RequestId{static_cast<int32_t>(c), static_cast<int64_t>(n)},
+           by_client_[c][n]);
+      }
+    }
+    for (; next != spilled.end(); ++next) fn((*next)->first, (*next)->second);
+  }
   friend bool operator==(const RequestMap&, const RequestMap&) = default;
 
  private:
   static bool IsDense(const RequestId& request) {
     return request.client >= 0 && request.client < (1 << 16) &&
-           request.number >= 0 && request.number < (int64_t{1} << 24);
+           request.number >= 0 && request.number < (int64_t{1} << 20);
   }
 
   std::vector<std::vector<T>> by_client_;

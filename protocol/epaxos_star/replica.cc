@@ -131,8 +131,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
   }
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
-      EraseSorted(nop_ids_, id);
-      nop_set_ = Without(nop_set_, id);
+      nop_ids_ = Without(nop_ids_, id);
     } else {
       KeyIndex& index = IndexOf(inst.cmd->key);
       KeyIds& bucket = index.cmd;
@@ -143,8 +142,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
   inst.cmd = std::move(cmd);
   if (inst.cmd != nullptr) {
     if (inst.cmd->nop) {
-      InsertSorted(nop_ids_, id);
-      nop_set_ = UnionSorted(nop_set_, {id});
+      nop_ids_ = UnionSorted(nop_ids_, {id});
     } else {
       KeyIndex& index = IndexOf(inst.cmd->key);
       const bool write = inst.cmd->IsWrite();
@@ -212,8 +210,7 @@ IdSet StarReplica::KeyConflicts(const KeyIndex& index, bool write) const {
     std::vector<CommandId> all;
     AppendConflicting(bucket.writes, bucket.reads, /*write=*/true, all);
     sets->all = IdSet::FromSorted(all);
-    sets->writes = IdSet::FromSorted(
-        std::vector<CommandId>(bucket.writes.begin(), bucket.writes.end()));
+    sets->writes = IdSet::FromSorted(bucket.writes);
   } else {
     sets->all = UnionSorted(sets->all, sets->pending_all);
     sets->writes = UnionSorted(sets->writes, sets->pending_writes);
@@ -232,7 +229,7 @@ IdSet StarReplica::LocalConflicts(const Command& c,
   }
   // A Nop conflicts with every payload (I.2); never a self-dependency
   // (pitfall 8).
-  return Without(Union(keyed, nop_set_), exclude);
+  return Without(Union(keyed, nop_ids_), exclude);
 }
 
 // ---------------------------------------------------------------------------

@@ -219,8 +219,9 @@ class StarReplica final : public Replica {
   // Conflict indexes (derived from instances_): per key, the ids whose
   // cmd[id] is on it and those whose initCmd[id] is (each split by
   // write/read: one map, so a PreAccept's look-ups of its key hit one
-  // entry); the ids whose cmd is Nop. Sorted vectors, one id inline: without
-  // conflicts, most keys only ever hold one.
+  // entry), in sorted vectors with one id inline (without conflicts, most
+  // keys only ever hold one); the ids whose cmd is Nop (nop_ids_, a set: it
+  // joins every conflict set).
   using SortedIds = absl::InlinedVector<CommandId, 1>;
   struct KeyIds {
     SortedIds writes;
@@ -259,8 +260,7 @@ class StarReplica final : public Replica {
   std::deque<KeyIndex> key_indexes_;
   KeyIndex& IndexOf(const std::string& key);  // created if new
   const KeyIndex* FindIndex(const std::string& key) const;
-  std::vector<CommandId> nop_ids_;
-  IdSet nop_set_;  // nop_ids_ as a set
+  IdSet nop_ids_;
   // The ids on `index`'s key that conflict with a write (all of them) or a
   // read (the writes).
   IdSet KeyConflicts(const KeyIndex& index, bool write) const;
