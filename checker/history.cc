@@ -408,7 +408,7 @@ int64_t HistoryRecorder::Call(int64_t client, const protocol::Command& command,
   op.id = static_cast<int64_t>(history_.operations.size());
   op.client = client;
   op.op = command.op;
-  op.key = command.key;
+  op.key = command.key.str();
   op.value = command.value;
   op.expected = command.expected;
   op.call = now;

@@ -250,8 +250,8 @@ void RunChecker::CheckExecutionOrder(NodeId replica,
               absl::StrCat("replica ", replica, " executed ", d.id.ToString(),
                            " before ", record.id.ToString(), " ", c.ToString(),
                            " but replica ", other,
-                           " executed them in the opposite order (key ", c.key,
-                           ")"));
+                           " executed them in the opposite order (key ",
+                           c.key.str(), ")"));
           break;
         }
       }

@@ -47,6 +47,7 @@
 #include "checker/linearizability.h"
 #include "protocol/common/command.h"
 #include "protocol/common/id_map.h"
+#include "protocol/common/key.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
 #include "protocol/common/request_map.h"
@@ -208,8 +209,8 @@ class RunChecker {
   absl::btree_map<std::string, int64_t> violation_counts_;
   std::vector<InvariantViolation> violations_;
 
-  // Per-request and per-id state in dense tables; the hash maps (repeated_,
-  // key_logs_) are only looked up, never iterated (design.md).
+  // Per-request, per-id and per-key state in dense tables; the hash map
+  // (repeated_) is only looked up, never iterated (design.md).
   protocol::RequestMap<protocol::Command> submitted_;  // Command{}: none
   protocol::IdMap<FirstCommit> first_commit_;  // replica -1: not committed
   protocol::IdMap<Executions> executions_;
@@ -219,7 +220,7 @@ class RunChecker {
   // [replica][request]: took effect as this id.
   std::vector<protocol::RequestMap<std::optional<protocol::CommandId>>>
       took_effect_;
-  absl::flat_hash_map<std::string, KeyLog> key_logs_;
+  protocol::KeyMap<KeyLog> key_logs_;
   size_t replicas_seen_ = 0;  // 1 + the largest replica id executing
 };
 

@@ -279,7 +279,7 @@ uint64_t CommandHash(const protocol::Command& c) {
   uint64_t h = SplitMix(static_cast<uint64_t>(c.request.client) * 1000003 +
                         static_cast<uint64_t>(c.request.number));
   h = SplitMix(h ^ static_cast<uint64_t>(c.op));
-  h = SplitMix(h ^ StringHash(c.key));
+  h = SplitMix(h ^ StringHash(c.key.str()));
   h = SplitMix(h ^ StringHash(c.value));
   h = SplitMix(h ^ (c.expected ? StringHash(*c.expected) : 7));
   return h;

@@ -780,7 +780,7 @@ std::string ScriptStep::Describe() const {
   switch (kind) {
     case Kind::kSubmit:
       return absl::StrCat("submit ", label, " = ", Av(OpTypeName(command.op)),
-                          "(", command.key,
+                          "(", command.key.str(),
                           command.op == protocol::OpType::kGet
                               ? std::string()
                               : absl::StrCat(", \"", command.value, "\""),

@@ -31,7 +31,7 @@ bool Conflicts(const Command& a, const Command& b) {
 
 std::string Command::ToString() const {
   if (nop) return "Nop";
-  std::string out = absl::StrCat(Av(OpTypeName(op)), "(", key);
+  std::string out = absl::StrCat(Av(OpTypeName(op)), "(", key.str());
   if (op == OpType::kCas) {
     absl::StrAppend(
         &out, ", ",

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "protocol/common/key.h"
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
@@ -35,7 +36,7 @@ struct Command {
   bool nop = false;
   RequestId request;
   OpType op = OpType::kGet;
-  std::string key;
+  Key key;
   std::string value;                    // put, append, cas: the new value
   std::optional<std::string> expected;  // cas: nullopt means "absent"
 

@@ -15,7 +15,7 @@ StableHasher& StableHasher::Add(const Command& c) {
   if (c.nop) return Add(uint64_t{0x40b});
   Add(uint64_t{1}).Add(static_cast<uint64_t>(c.request.client));
   Add(static_cast<uint64_t>(c.request.number));
-  Add(static_cast<uint64_t>(c.op)).Add(c.key).Add(c.value);
+  Add(static_cast<uint64_t>(c.op)).Add(c.key.str()).Add(c.value);
   if (c.expected) return Add(uint64_t{1}).Add(*c.expected);
   return Add(uint64_t{0});
 }

@@ -35,29 +35,23 @@ KvStore::Outcome KvStore::Apply(const Command& command) {
   KvResult result;
   switch (command.op) {
     case OpType::kPut:
-      data_.insert_or_assign(command.key, command.value);
+      data_[command.key] = command.value;
       break;
     case OpType::kGet:
-      if (auto found = data_.find(command.key); found != data_.end()) {
-        result.value = found->second;
+      if (const std::string* found = data_.Find(command.key)) {
+        result.value = *found;
       }
       break;
     case OpType::kAppend:
       data_[command.key] += command.value;
       break;
     case OpType::kCas: {
-      auto found = data_.find(command.key);
+      std::string* found = data_.Find(command.key);
       const bool matches =
           command.expected.has_value()
-              ? (found != data_.end() && found->second == *command.expected)
-              : found == data_.end();
-      if (matches) {
-        if (found != data_.end()) {
-          found->second = command.value;
-        } else {
-          data_.emplace(command.key, command.value);
-        }
-      }
+              ? (found != nullptr && *found == *command.expected)
+              : found == nullptr;
+      if (matches) data_[command.key] = command.value;
       result.cas_succeeded = matches;
       break;
     }
@@ -80,9 +74,9 @@ uint64_t KvStore::Digest() const {
     return h;
   };
   uint64_t sum = 0;
-  for (const auto& [key, value] : data_) {
-    sum += SplitMix64(fnv(key) ^ SplitMix64(fnv(value)));
-  }
+  data_.ForEach([&](const Key& key, const std::string& value) {
+    sum += SplitMix64(fnv(key.str()) ^ SplitMix64(fnv(value)));
+  });
   return SplitMix64(sum ^ SplitMix64(data_.size()));
 }
 

@@ -1,5 +1,5 @@
-// The replicated state machine: a string-to-string map with exactly-once
-// application of client requests.
+// The replicated state machine: a map from keys to string values with
+// exactly-once application of client requests.
 //
 // Every replica runs one KvStore and feeds it commands in execution order.
 // A request that was committed twice (the client retried at another replica,
@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "protocol/common/command.h"
+#include "protocol/common/key.h"
 #include "protocol/common/request_map.h"
 
 namespace epsim::protocol {
@@ -30,19 +30,17 @@ class KvStore {
   // Applies `command` (never a Nop) unless its request already took effect.
   Outcome Apply(const Command& command);
 
-  // Look-ups only: the iteration order of a hash map must never decide
-  // anything (design.md).
-  const absl::flat_hash_map<std::string, std::string>& data() const {
-    return data_;
-  }
+  // The value of `key`, or null if it was never written.
+  const std::string* Find(const Key& key) const { return data_.Find(key); }
+  size_t size() const { return data_.size(); }
   // Digest of the data, for convergence checks and state hashes: a sum over
-  // the entries, so it does not depend on the map's iteration order.
+  // the entries, so it does not depend on the order keys were written in.
   uint64_t Digest() const;
 
   friend bool operator==(const KvStore&, const KvStore&) = default;
 
  private:
-  absl::flat_hash_map<std::string, std::string> data_;
+  KeyMap<std::string> data_;
   uint32_t Encode(KvResult result);
   KvResult Decode(uint32_t code) const;
 

@@ -43,7 +43,7 @@ class VisibilityCheck final : public ProtocolCheck {
   }
 
  private:
-  absl::btree_map<std::string, std::vector<CommitRecord>> by_key_;
+  absl::btree_map<Key, std::vector<CommitRecord>> by_key_;
 };
 
 class EpaxosProtocol final : public Protocol {

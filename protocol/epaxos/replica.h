@@ -244,7 +244,7 @@ class EpaxosReplica final : public Replica {
     absl::btree_set<CommandId> writes;
     absl::btree_set<CommandId> reads;
   };
-  absl::btree_map<std::string, KeyIndex> by_key_;
+  absl::btree_map<Key, KeyIndex> by_key_;
   absl::btree_set<CommandId> noops_;
   absl::btree_set<CommandId> with_payload_;
   absl::btree_map<CommandId, CommandId> deferred_;  // id -> deferred on

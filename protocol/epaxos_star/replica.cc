@@ -133,7 +133,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
     if (inst.cmd->nop) {
       nop_ids_ = Without(nop_ids_, id);
     } else {
-      KeyIndex& index = IndexOf(inst.cmd->key);
+      KeyIndex& index = key_indexes_[inst.cmd->key];
       KeyIds& bucket = index.cmd;
       EraseSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
       index.cache.sets.reset();
@@ -144,7 +144,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
     if (inst.cmd->nop) {
       nop_ids_ = UnionSorted(nop_ids_, {id});
     } else {
-      KeyIndex& index = IndexOf(inst.cmd->key);
+      KeyIndex& index = key_indexes_[inst.cmd->key];
       const bool write = inst.cmd->IsWrite();
       InsertSorted(write ? index.cmd.writes : index.cmd.reads, id);
       if (KeySets* sets = index.cache.sets.get()) {
@@ -162,11 +162,11 @@ void StarReplica::SetInitCmd(const CommandId& id, Instance& inst, Payload cmd) {
       << PayloadString(cmd);
   if (SamePayload(inst.init_cmd, cmd)) return;
   if (inst.init_cmd != nullptr) {
-    KeyIds& bucket = IndexOf(inst.init_cmd->key).init_cmd;
+    KeyIds& bucket = key_indexes_[inst.init_cmd->key].init_cmd;
     EraseSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
   }
   inst.init_cmd = std::move(cmd);
-  KeyIds& bucket = IndexOf(inst.init_cmd->key).init_cmd;
+  KeyIds& bucket = key_indexes_[inst.init_cmd->key].init_cmd;
   InsertSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
 }
 
@@ -178,19 +178,6 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
   if (b == inst.bal) return;
   inst.bal = b;
   if (buffered_.contains(id)) retry_ids_.push_back(id);
-}
-
-StarReplica::KeyIndex& StarReplica::IndexOf(const std::string& key) {
-  auto [slot, fresh] =
-      key_slots_.try_emplace(key, static_cast<uint32_t>(key_indexes_.size()));
-  if (fresh) key_indexes_.emplace_back();
-  return key_indexes_[slot->second];
-}
-
-const StarReplica::KeyIndex* StarReplica::FindIndex(
-    const std::string& key) const {
-  auto slot = key_slots_.find(key);
-  return slot == key_slots_.end() ? nullptr : &key_indexes_[slot->second];
 }
 
 IdSet StarReplica::KeyConflicts(const KeyIndex& index, bool write) const {
@@ -224,7 +211,7 @@ IdSet StarReplica::LocalConflicts(const Command& c,
                                   const CommandId& exclude) const {
   EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
   IdSet keyed;
-  if (const KeyIndex* index = FindIndex(c.key)) {
+  if (const KeyIndex* index = key_indexes_.Find(c.key)) {
     keyed = KeyConflicts(*index, c.IsWrite());
   }
   // A Nop conflicts with every payload (I.2); never a self-dependency
@@ -906,7 +893,7 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
   // [P L82-86] I_q, computed before the writes of line 2.
   const Command& c = *m.cmd;
   absl::btree_set<Invalidating> found;
-  const KeyIndex* key = FindIndex(c.key);
+  const KeyIndex* key = key_indexes_.Find(c.key);
   if (key != nullptr) {
     const KeyIds& bucket = key->cmd;
     std::vector<CommandId> candidates;

@@ -36,6 +36,7 @@
 #include "protocol/common/by_node.h"
 #include "protocol/common/executor.h"
 #include "protocol/common/id_map.h"
+#include "protocol/common/key.h"
 #include "protocol/common/kv_store.h"
 #include "protocol/common/replica.h"
 #include "protocol/epaxos_star/messages.h"
@@ -254,12 +255,9 @@ class StarReplica final : public Replica {
     KeyIds init_cmd;
     mutable KeySetsCache cache;
   };
-  // Key -> its KeyIndex, which stays in place as keys are added (a rehash
-  // moves only the key and a slot number). Looked up only, never iterated.
-  absl::flat_hash_map<std::string, uint32_t> key_slots_;
-  std::deque<KeyIndex> key_indexes_;
-  KeyIndex& IndexOf(const std::string& key);  // created if new
-  const KeyIndex* FindIndex(const std::string& key) const;
+  // Per key, in a table indexed by the interned key (entries stay in place
+  // as keys are added).
+  KeyMap<KeyIndex> key_indexes_;
   IdSet nop_ids_;
   // The ids on `index`'s key that conflict with a write (all of them) or a
   // read (the writes).

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "protocol/common/id_map.h"
 #include "protocol/common/id_set.h"
+#include "protocol/common/key.h"
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
 
@@ -33,7 +33,7 @@ class VisibilityCheck final : public ProtocolCheck {
   // objects as the equal blocks of the commands' dependency sets (IdSet
   // interns them), so a commit looks only at the blocks where its
   // dependencies differ from the key's history.
-  absl::flat_hash_map<std::string, IdSet> by_key_;
+  KeyMap<IdSet> by_key_;
   IdMap<Committed> committed_;
 };
 

@@ -28,7 +28,7 @@ class Digest {
     Add(static_cast<uint64_t>(static_cast<uint32_t>(command.request.client)));
     Add(static_cast<uint64_t>(command.request.number));
     Add(static_cast<uint64_t>(command.op));
-    Add(command.key);
+    Add(command.key.str());
     Add(command.value);
     Add(command.expected.has_value() ? 1 : 0);
     if (command.expected) Add(*command.expected);

@@ -116,7 +116,7 @@ void RunOne(const Schedule& s, uint64_t seed,
   auto per_key = [&](NodeId i) {
     std::map<std::string, std::vector<CommandId>> order;
     for (const ExecutionRecord& e : c.executions(i)) {
-      order[e.command.key].push_back(e.id);
+      order[e.command.key.str()].push_back(e.id);
     }
     return order;
   };

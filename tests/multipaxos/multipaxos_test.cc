@@ -69,7 +69,8 @@ TEST(MultiPaxosTest, SteadyStateCommitsInSlotOrderEverywhere) {
     for (int i = 0; i < 5; ++i) {
       EXPECT_EQ(c.executions(id)[i].id, SlotId(i + 1));
     }
-    EXPECT_EQ(Mp(c, id).store().data().at("k"), "01234");
+    EXPECT_THAT(Mp(c, id).store().Find("k"),
+                ::testing::Pointee(std::string("01234")));
   }
   for (const CommitRecord& r : c.commits(1)) {
     EXPECT_EQ(r.ballot, 1u);  // the initial leader's ballot, no phase 1
@@ -181,7 +182,8 @@ TEST(MultiPaxosTest, DuplicateRequestsTakeEffectOnce) {
   for (NodeId id = 0; id < 3; ++id) {
     ASSERT_EQ(c.executions(id).size(), 2u);
     EXPECT_TRUE(c.executions(id)[1].duplicate);
-    EXPECT_EQ(Mp(c, id).store().data().at("k"), "a");
+    EXPECT_THAT(Mp(c, id).store().Find("k"),
+                ::testing::Pointee(std::string("a")));
   }
   EXPECT_TRUE(c.AllExecuted({a}));
   EXPECT_THAT(c.violations(), ::testing::IsEmpty());
