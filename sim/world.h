@@ -218,6 +218,8 @@ class World {
   [[noreturn]] void NoSuchNode(NodeId node, const char* what) const;
   void Push(Time time, EventKind kind, uint32_t slot);
   Event PopNext();
+  // Moves queue_[i] down to its place in the heap.
+  void SiftDown(size_t i);
   uint32_t StoreMessage(Envelope envelope);
   Envelope TakeMessage(uint32_t slot);
   uint32_t StoreTimer(const TimerRecord& timer);
@@ -276,7 +278,7 @@ class World {
   uint64_t next_message_id_ = 1;
   TimerId next_timer_id_ = 1;
 
-  std::vector<Event> queue_;  // binary heap by EventAfter
+  std::vector<Event> queue_;  // 4-ary heap by EventAfter (world.cc)
   std::vector<Envelope> messages_;
   std::vector<uint32_t> free_messages_;
   std::vector<TimerRecord> timers_;
