@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <typeinfo>
 
 namespace epsim {
 
@@ -27,6 +29,9 @@ class Sendable {
   virtual std::string_view Type() const = 0;
   // One line for traces.
   virtual std::string Describe() const = 0;
+  // Whether this is a protocol's message (protocol::Message), so that a
+  // host hands it to its replica without a dynamic_cast per delivery.
+  bool is_protocol_message() const { return protocol_message_; }
   // Stable 64-bit digest of the content, equal on every platform.
   uint64_t Fingerprint() const {
     if (!fingerprinted_) {
@@ -37,13 +42,27 @@ class Sendable {
   }
 
  protected:
+  Sendable() = default;
+  explicit Sendable(bool protocol_message)
+      : protocol_message_(protocol_message) {}
   // What Fingerprint() returns; called at most once per sendable.
   virtual uint64_t ComputeFingerprint() const = 0;
 
  private:
   mutable uint64_t fingerprint_ = 0;
   mutable bool fingerprinted_ = false;
+  bool protocol_message_ = false;
 };
+
+// `p` as a T if its dynamic type is exactly T, else null. T must be final,
+// so this agrees with dynamic_cast, which walks the class hierarchy and
+// costs several times more (a replica casts every message it receives).
+template <typename T, typename From>
+const T* ExactCast(const From* p) {
+  static_assert(std::is_final_v<T>, "ExactCast needs a final class");
+  if (p == nullptr || typeid(*p) != typeid(T)) return nullptr;
+  return static_cast<const T*>(p);
+}
 
 using SendablePtr = std::shared_ptr<const Sendable>;
 

@@ -97,6 +97,8 @@ class HistoryRecorder {
   // The operation `id` returned `result` at `now`.
   void Return(int64_t id, const protocol::KvResult& result, int64_t now);
   void SetInitial(std::string key, std::string value);
+  // Room for `operations` calls (a hint).
+  void Reserve(size_t operations) { history_.operations.reserve(operations); }
 
   const History& history() const { return history_; }
   // The history, moved out (the recorder is left empty): the end of a run.

@@ -335,8 +335,8 @@ class Run {
 
 void ReplicaHost::OnMessage(sim::NodeId from, const sim::PayloadPtr& payload) {
   if (inert_) return;
-  if (auto* m = dynamic_cast<const protocol::Message*>(payload.get())) {
-    replica_->OnMessage(from, *m);
+  if (payload->is_protocol_message()) {
+    replica_->OnMessage(from, static_cast<const protocol::Message&>(*payload));
     return;
   }
   if (auto* r = dynamic_cast<const ClientRequestPayload*>(payload.get())) {
@@ -690,6 +690,15 @@ absl::StatusOr<RunResult> Run::Execute() {
       ++client_id;
     }
   }
+  // Every client's budget is known: the history's tables are laid out once
+  // instead of doubling (and faulting in fresh pages) as the run goes. Capped:
+  // a run may end long before its clients' budgets.
+  constexpr size_t kMaxReserved = size_t{1} << 16;
+  const size_t operations =
+      std::min(kMaxReserved, clients_.size() * static_cast<size_t>(std::max(
+                                                   commands_per_client(), 0)));
+  history_.Reserve(operations);
+  request_of_history_.reserve(operations);
   ObserveWorld();
   for (auto& host : hosts_) host->replica().Start();
   for (auto& client : clients_) {
@@ -787,7 +796,9 @@ class ScriptAdapter : public ScriptHost {
 
   sim::World& world() override { return run_.world_; }
   const protocol::Message* MessageOf(const sim::Payload& payload) override {
-    return dynamic_cast<const protocol::Message*>(&payload);
+    return payload.is_protocol_message()
+               ? static_cast<const protocol::Message*>(&payload)
+               : nullptr;
   }
   absl::StatusOr<CommandId> Submit(int replica,
                                    const Command& command) override;

@@ -2,20 +2,11 @@
 
 namespace epsim::protocol {
 
-StableHasher& StableHasher::Add(std::string_view s) {
-  uint64_t fnv = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    fnv ^= c;
-    fnv *= 1099511628211ULL;
-  }
-  return Add(fnv).Add(uint64_t{s.size()});
-}
-
 StableHasher& StableHasher::Add(const Command& c) {
   if (c.nop) return Add(uint64_t{0x40b});
   Add(uint64_t{1}).Add(static_cast<uint64_t>(c.request.client));
   Add(static_cast<uint64_t>(c.request.number));
-  Add(static_cast<uint64_t>(c.op)).Add(c.key.str()).Add(c.value);
+  Add(static_cast<uint64_t>(c.op)).AddKey(c.key).Add(c.value);
   if (c.expected) return Add(uint64_t{1}).Add(*c.expected);
   return Add(uint64_t{0});
 }

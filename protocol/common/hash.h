@@ -24,6 +24,17 @@ inline uint64_t SplitMix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// FNV-1a of the bytes: a string's stable hash (StableHasher::Add, the
+// store's digest, a Key's text_hash()).
+inline uint64_t Fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
 // Order-sensitive: Add(a).Add(b) differs from Add(b).Add(a). For an
 // order-independent digest of a hash map, sum per-entry values.
 class StableHasher {
@@ -36,7 +47,13 @@ class StableHasher {
     return *this;
   }
   // FNV-1a of the bytes, then the length.
-  StableHasher& Add(std::string_view s);
+  StableHasher& Add(std::string_view s) {
+    return Add(Fnv1a(s)).Add(uint64_t{s.size()});
+  }
+  // As Add(key.str()), with the text's hash computed once at interning.
+  StableHasher& AddKey(const Key& key) {
+    return Add(key.text_hash()).Add(uint64_t{key.str().size()});
+  }
   StableHasher& Add(const CommandId& id) {
     return Add(uint64_t{id.origin}).Add(id.counter);
   }

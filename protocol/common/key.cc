@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
+#include "protocol/common/hash.h"
 
 namespace epsim::protocol {
 
@@ -21,8 +22,8 @@ class KeyInterner {
     std::lock_guard<std::mutex> lock(mu_);
     auto found = by_text_.find(text);
     if (found != by_text_.end()) return found->second;
-    reps_.push_back(
-        Key::Rep{std::string(text), static_cast<uint32_t>(reps_.size())});
+    reps_.push_back(Key::Rep{std::string(text), Fnv1a(text),
+                             static_cast<uint32_t>(reps_.size())});
     const Key::Rep* rep = &reps_.back();
     // The map's key views the record's own text, which never moves.
     by_text_.emplace(std::string_view(rep->text), rep);

@@ -42,6 +42,8 @@ class Key {
   bool empty() const { return rep_->text.empty(); }
   // Dense, from 0, in the order keys were first interned in this process.
   uint32_t index() const { return rep_->index; }
+  // Fnv1a(str()) (hash.h), computed once.
+  uint64_t text_hash() const { return rep_->text_hash; }
 
   friend bool operator==(const Key& a, const Key& b) {
     return a.rep_ == b.rep_;
@@ -63,6 +65,7 @@ class Key {
  private:
   struct Rep {
     std::string text;
+    uint64_t text_hash;
     uint32_t index;
   };
   friend class KeyInterner;

@@ -64,18 +64,10 @@ KvStore::Outcome KvStore::Apply(const Command& command) {
 
 uint64_t KvStore::Digest() const {
   // Each entry hashed on its own (FNV-1a, the same on every platform), the
-  // entries summed: independent of the hash map's order.
-  const auto fnv = [](std::string_view s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    return h;
-  };
+  // entries summed: independent of the order keys were written in.
   uint64_t sum = 0;
   data_.ForEach([&](const Key& key, const std::string& value) {
-    sum += SplitMix64(fnv(key.str()) ^ SplitMix64(fnv(value)));
+    sum += SplitMix64(key.text_hash() ^ SplitMix64(Fnv1a(value)));
   });
   return SplitMix64(sum ^ SplitMix64(data_.size()));
 }

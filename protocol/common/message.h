@@ -20,6 +20,7 @@ namespace epsim::protocol {
 
 class Message : public Sendable {
  public:
+  Message() : Sendable(/*protocol_message=*/true) {}
   // Type() (used by scenario filters and traces: "PreAccept"), Describe()
   // (traces and `epsim replay --verbose`) and Fingerprint() (the run's
   // trace hash and the explorer's state hash) come from Sendable.

@@ -122,7 +122,7 @@ void EpaxosReplica::OnClientRequest(const Command& command) {
 
 void EpaxosReplica::OnMessage(NodeId from, const Message& message) {
   if (inert_) return;
-  const auto* m = dynamic_cast<const EpaxosMessage*>(&message);
+  const auto* m = ExactCast<EpaxosMessage>(&message);
   if (m == nullptr) return;
   switch (m->kind) {
     case MsgKind::kPreAccept:

@@ -346,7 +346,7 @@ void StarReplica::OnClientRequest(const Command& command) {
 }
 
 void StarReplica::OnMessage(NodeId from, const Message& message) {
-  const auto* m = dynamic_cast<const StarMessage*>(&message);
+  const auto* m = ExactCast<StarMessage>(&message);
   EPSIM_CHECK(m != nullptr)
       << "epaxos-star got a foreign message " << message.Describe();
   if (!Dispatch(from, *m)) {
