@@ -16,6 +16,7 @@
 #include "checker/linearizability.h"
 #include "checker/witness.h"
 #include "protocol/common/command.h"
+#include "protocol/common/hash.h"
 #include "protocol/common/id_map.h"
 #include "protocol/common/kv_store.h"
 #include "protocol/common/protocol.h"
@@ -40,14 +41,6 @@ uint64_t Mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
 }
-uint64_t HashString(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 class ClientRequestPayload : public sim::Payload {
  public:
@@ -58,7 +51,7 @@ class ClientRequestPayload : public sim::Payload {
     return absl::StrCat("ClientRequest ", command_.ToString());
   }
   uint64_t ComputeFingerprint() const override {
-    return Mix(HashString(command_.ToString()), 0xc1);
+    return Mix(protocol::StableHasher().Add(command_).value(), 0xc1);
   }
   const Command& command() const { return command_; }
 
@@ -78,8 +71,8 @@ class ClientReplyPayload : public sim::Payload {
   }
   uint64_t ComputeFingerprint() const override {
     uint64_t h = Mix(request_.client, request_.number);
-    return Mix(
-        h, HashString(result_.value.value_or("\x01")) + result_.cas_succeeded);
+    return Mix(h, protocol::Fnv1a(result_.value.value_or("\x01")) +
+                      result_.cas_succeeded);
   }
   RequestId request() const { return request_; }
   const protocol::KvResult& result() const { return result_; }

@@ -650,10 +650,14 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
   if (nop) env_->Cover("nop-commit");
 
   CancelTimers(id);
-  coordinating_.erase(id);
-  accept_rounds_.erase(id);
-  buffered_.erase(id);
-  ballot_hints_.erase(id);
+  // (Most of these maps are empty in a fault-free run: skip the look-ups.)
+  const auto forget = [&id](auto& map) {
+    if (!map.empty()) map.erase(id);
+  };
+  forget(coordinating_);
+  forget(accept_rounds_);
+  forget(buffered_);
+  forget(ballot_hints_);
   if (auto a = attempts_.find(id); a != attempts_.end()) {
     FinishAttempt(id, a->second);
     attempts_.erase(a);
