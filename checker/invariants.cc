@@ -207,9 +207,23 @@ std::vector<CommandId> RunChecker::ExecutedBy(NodeId replica) const {
   executions_.ForEach([&](const CommandId& id, const Executions&) {
     if (Executed(replica, id)) out.push_back(id);
   });
-  // IdMap's order is id order but for its spill-over.
-  if (!std::is_sorted(out.begin(), out.end())) {
-    std::sort(out.begin(), out.end());
+  // IdMap visits ids by origin, then counter (then its sorted spill-over):
+  // sorted runs, which merging puts in id order for less than a sort.
+  std::vector<size_t> runs = {0};
+  for (size_t i = 1; i < out.size(); ++i) {
+    if (out[i] < out[i - 1]) runs.push_back(i);
+  }
+  runs.push_back(out.size());
+  while (runs.size() > 2) {  // more than one run: merge them in pairs
+    std::vector<size_t> merged = {0};
+    size_t r = 0;
+    for (; r + 2 < runs.size(); r += 2) {
+      std::inplace_merge(out.begin() + runs[r], out.begin() + runs[r + 1],
+                         out.begin() + runs[r + 2]);
+      merged.push_back(runs[r + 2]);
+    }
+    if (r + 1 < runs.size()) merged.push_back(runs.back());  // an odd one
+    runs = std::move(merged);
   }
   return out;
 }

@@ -2,10 +2,12 @@
 // a correct one.
 #include "checker/invariants.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "checker/liveness.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -105,6 +107,25 @@ TEST_F(InvariantsTest, KnowsWhoExecutedWhat) {
             (std::vector<CommandId>{Id(0, 1), Id(2, 1)}));
   EXPECT_EQ(checks_.ExecutedBy(0), (std::vector<CommandId>{Id(0, 1)}));
   EXPECT_TRUE(checks_.ExecutedBy(1).empty());
+}
+
+TEST_F(InvariantsTest, ListsExecutedIdsInIdOrder) {
+  // Ids of three origins whose counters interleave, and one outside the
+  // dense range, executed in no particular order.
+  const std::vector<CommandId> ids = {
+      Id(2, 9),  Id(0, 5),    Id(1, 3), Id(0, 1), Id(2, 2),       Id(1, 0),
+      Id(1, 12), Id(5000, 4), Id(0, 9), Id(2, 0), Id(7, 1u << 30)};
+  int client = 10;
+  for (const CommandId& id : ids) {
+    ++client;
+    const Command c = Put(client, 1, absl::StrCat("k", client), "v");
+    checks_.OnSubmitted(c);
+    checks_.OnExecuted(1, Exec(id, c), At(client, 1));
+  }
+  std::vector<CommandId> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(checks_.ExecutedBy(1), sorted);
+  EXPECT_TRUE(checks_.violations().empty());
 }
 
 TEST_F(InvariantsTest, CorrectRunIsQuiet) {
