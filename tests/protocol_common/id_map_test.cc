@@ -62,5 +62,22 @@ TEST(IdMapTest, IteratesInTheSameOrderWhateverTheInsertionOrder) {
                    {0, 1}, {0, 2}, {1, 4}, {3, 1}, {1, uint64_t{1} << 30}}));
 }
 
+TEST(IdMapTest, ACopyIsIndependent) {
+  IdMap<std::string> original;
+  original[CommandId{0, 3}] = "a";
+  original[CommandId{2, 200}] = "b";
+  original[CommandId{5000, 1}] = "spilled";
+  IdMap<std::string> copy = original;
+  original[CommandId{0, 3}] = "changed";
+  original[CommandId{1, 1}] = "new";
+  ASSERT_NE(copy.Find(CommandId{0, 3}), nullptr);
+  EXPECT_EQ(*copy.Find(CommandId{0, 3}), "a");
+  EXPECT_EQ(*copy.Find(CommandId{2, 200}), "b");
+  EXPECT_EQ(*copy.Find(CommandId{5000, 1}), "spilled");
+  EXPECT_EQ(copy.Find(CommandId{1, 1}), nullptr);
+  EXPECT_EQ(copy.size(), 3u);
+  EXPECT_EQ(original.size(), 4u);
+}
+
 }  // namespace
 }  // namespace epsim::protocol
