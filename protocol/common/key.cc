@@ -1,5 +1,6 @@
 #include "protocol/common/key.h"
 
+#include <deque>
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
