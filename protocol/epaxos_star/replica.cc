@@ -1,11 +1,9 @@
 #include "protocol/epaxos_star/replica.h"
 
 #include <algorithm>
-#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "base/check.h"
 #include "base/strings.h"
 
@@ -31,31 +29,6 @@ std::shared_ptr<StarMessage> NewMessage(MsgKind kind, const CommandId& id,
   m->id = id;
   m->ballot = b;
   return m;
-}
-
-// The ids of a key's bucket that conflict with a command on that key.
-void AppendConflicting(absl::Span<const CommandId> writes,
-                       absl::Span<const CommandId> reads, bool write,
-                       std::vector<CommandId>& out) {
-  if (!write) {
-    out.insert(out.end(), writes.begin(), writes.end());
-    return;
-  }
-  std::merge(writes.begin(), writes.end(), reads.begin(), reads.end(),
-             std::back_inserter(out));
-}
-
-// Sorted-vector set updates. Ids are created with growing counters, so an
-// insertion lands at or near the end.
-template <typename SortedIds>
-void InsertSorted(SortedIds& v, const CommandId& id) {
-  auto at = std::lower_bound(v.begin(), v.end(), id);
-  if (at == v.end() || *at != id) v.insert(at, id);
-}
-template <typename SortedIds>
-void EraseSorted(SortedIds& v, const CommandId& id) {
-  auto at = std::lower_bound(v.begin(), v.end(), id);
-  if (at != v.end() && *at == id) v.erase(at);
 }
 
 }  // namespace
@@ -133,10 +106,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
     if (inst.cmd->nop) {
       nop_ids_ = Without(nop_ids_, id);
     } else {
-      KeyIndex& index = key_indexes_[inst.cmd->key];
-      KeyIds& bucket = index.cmd;
-      EraseSorted(inst.cmd->IsWrite() ? bucket.writes : bucket.reads, id);
-      index.cache.sets.reset();
+      key_indexes_[inst.cmd->key].cmd.Erase(id, inst.cmd->IsWrite());
     }
   }
   inst.cmd = std::move(cmd);
@@ -144,13 +114,7 @@ void StarReplica::SetCmd(const CommandId& id, Instance& inst, Payload cmd) {
     if (inst.cmd->nop) {
       nop_ids_ = UnionSorted(nop_ids_, {id});
     } else {
-      KeyIndex& index = key_indexes_[inst.cmd->key];
-      const bool write = inst.cmd->IsWrite();
-      InsertSorted(write ? index.cmd.writes : index.cmd.reads, id);
-      if (KeySets* sets = index.cache.sets.get()) {
-        InsertSorted(sets->pending_all, id);
-        if (write) InsertSorted(sets->pending_writes, id);
-      }
+      key_indexes_[inst.cmd->key].cmd.Insert(id, inst.cmd->IsWrite());
     }
   }
 }
@@ -162,12 +126,12 @@ void StarReplica::SetInitCmd(const CommandId& id, Instance& inst, Payload cmd) {
       << PayloadString(cmd);
   if (SamePayload(inst.init_cmd, cmd)) return;
   if (inst.init_cmd != nullptr) {
-    KeyIds& bucket = key_indexes_[inst.init_cmd->key].init_cmd;
-    EraseSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
+    key_indexes_[inst.init_cmd->key].init_cmd.Erase(id,
+                                                    inst.init_cmd->IsWrite());
   }
   inst.init_cmd = std::move(cmd);
-  KeyIds& bucket = key_indexes_[inst.init_cmd->key].init_cmd;
-  InsertSorted(inst.init_cmd->IsWrite() ? bucket.writes : bucket.reads, id);
+  key_indexes_[inst.init_cmd->key].init_cmd.Insert(id,
+                                                   inst.init_cmd->IsWrite());
 }
 
 void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
@@ -180,39 +144,12 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
   if (buffered_.contains(id)) retry_ids_.push_back(id);
 }
 
-IdSet StarReplica::KeyConflicts(const KeyIndex& index, bool write) const {
-  const KeyIds& bucket = index.cmd;
-  // A key with a short history: a set built on the spot costs less than
-  // keeping one up to date.
-  constexpr size_t kBusy = 16;
-  if (index.cache.sets == nullptr &&
-      bucket.writes.size() + bucket.reads.size() < kBusy) {
-    std::vector<CommandId> ids;
-    AppendConflicting(bucket.writes, bucket.reads, write, ids);
-    return IdSet::FromSorted(ids);
-  }
-  std::unique_ptr<KeySets>& sets = index.cache.sets;
-  if (sets == nullptr) {
-    sets = std::make_unique<KeySets>();
-    std::vector<CommandId> all;
-    AppendConflicting(bucket.writes, bucket.reads, /*write=*/true, all);
-    sets->all = IdSet::FromSorted(all);
-    sets->writes = IdSet::FromSorted(bucket.writes);
-  } else {
-    sets->all = UnionSorted(sets->all, sets->pending_all);
-    sets->writes = UnionSorted(sets->writes, sets->pending_writes);
-    sets->pending_all.clear();
-    sets->pending_writes.clear();
-  }
-  return write ? sets->all : sets->writes;
-}
-
 IdSet StarReplica::LocalConflicts(const Command& c,
                                   const CommandId& exclude) const {
   EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
   IdSet keyed;
   if (const KeyIndex* index = key_indexes_.Find(c.key)) {
-    keyed = KeyConflicts(*index, c.IsWrite());
+    keyed = index->cmd.Conflicts(c.IsWrite());
   }
   // A Nop conflicts with every payload (I.2); never a self-dependency
   // (pitfall 8).
@@ -899,9 +836,8 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
   absl::btree_set<Invalidating> found;
   const KeyIndex* key = key_indexes_.Find(c.key);
   if (key != nullptr) {
-    const KeyIds& bucket = key->cmd;
     std::vector<CommandId> candidates;
-    AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), candidates);
+    key->cmd.AppendConflicting(c.IsWrite(), candidates);
     for (const CommandId& other : candidates) {
       if (other == m.id || m.deps.Contains(other)) continue;
       const Instance& o = *Find(other);  // indexed, so known
@@ -912,9 +848,8 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
     }
   }
   if (key != nullptr) {
-    const KeyIds& bucket = key->init_cmd;
     std::vector<CommandId> candidates;
-    AppendConflicting(bucket.writes, bucket.reads, c.IsWrite(), candidates);
+    key->init_cmd.AppendConflicting(c.IsWrite(), candidates);
     for (const CommandId& other : candidates) {
       if (other == m.id || m.deps.Contains(other)) continue;
       const Instance& o = *Find(other);  // indexed, so known

@@ -31,12 +31,12 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "protocol/common/by_node.h"
 #include "protocol/common/executor.h"
 #include "protocol/common/id_map.h"
 #include "protocol/common/key.h"
+#include "protocol/common/key_ids.h"
 #include "protocol/common/kv_store.h"
 #include "protocol/common/replica.h"
 #include "protocol/epaxos_star/messages.h"
@@ -218,50 +218,18 @@ class StarReplica final : public Replica {
   DependencyExecutor executor_;
   KvStore kv_;
   // Conflict indexes (derived from instances_): per key, the ids whose
-  // cmd[id] is on it and those whose initCmd[id] is (each split by
-  // write/read: one map, so a PreAccept's look-ups of its key hit one
-  // entry), in sorted vectors with one id inline (without conflicts, most
-  // keys only ever hold one); the ids whose cmd is Nop (nop_ids_, a set: it
-  // joins every conflict set).
-  using SortedIds = absl::InlinedVector<CommandId, 1>;
-  struct KeyIds {
-    SortedIds writes;
-    SortedIds reads;
-  };
-  // A busy key's cmd ids also as IdSets, brought up to date when a
-  // conflict set is asked for: a PreAccept's D ∪ conflicts then merges only
-  // the blocks where they differ (interned chunks), instead of walking the
-  // key's whole history. Dropped on an erase (rebuilt when next asked for).
-  struct KeySets {
-    IdSet all;
-    IdSet writes;
-    std::vector<CommandId> pending_all;     // inserted since, sorted
-    std::vector<CommandId> pending_writes;  // ...
-  };
-  // Derived state, so a copy (Clone) starts without it.
-  struct KeySetsCache {
-    KeySetsCache() = default;
-    KeySetsCache(const KeySetsCache&) {}
-    KeySetsCache& operator=(const KeySetsCache&) {
-      sets.reset();
-      return *this;
-    }
-    KeySetsCache(KeySetsCache&&) = default;
-    KeySetsCache& operator=(KeySetsCache&&) = default;
-    std::unique_ptr<KeySets> sets;  // null until the key is busy
-  };
+  // cmd[id] is on it and those whose initCmd[id] is (one map, so a
+  // PreAccept's look-ups of its key hit one entry; KeyIds keeps a busy
+  // key's conflict sets as IdSets); the ids whose cmd is Nop (nop_ids_, a
+  // set: it joins every conflict set).
   struct KeyIndex {
     KeyIds cmd;
     KeyIds init_cmd;
-    mutable KeySetsCache cache;
   };
   // Per key, in a table indexed by the interned key (entries stay in place
   // as keys are added).
   KeyMap<KeyIndex> key_indexes_;
   IdSet nop_ids_;
-  // The ids on `index`'s key that conflict with a write (all of them) or a
-  // read (the writes).
-  IdSet KeyConflicts(const KeyIndex& index, bool write) const;
 
   // --- volatile state ---
   absl::btree_map<CommandId, Coordination> coordinating_;
