@@ -16,7 +16,8 @@ StableHasher& StableHasher::Add(const std::optional<Command>& c) {
   return Add(*c);
 }
 
-StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
+template <typename Ids>
+StableHasher& StableHasher::AddIds(const Ids& ids) {
   // One mix per id (exact dependency sets are long): (counter, origin) as
   // one word, distinct for distinct ids below 2^64 / golden ratio steps.
   Add(uint64_t{ids.size()});
@@ -25,6 +26,12 @@ StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
   }
   return *this;
 }
+
+StableHasher& StableHasher::Add(const std::vector<CommandId>& ids) {
+  return AddIds(ids);
+}
+
+StableHasher& StableHasher::Add(const IdSet& ids) { return AddIds(ids); }
 
 uint64_t SetDigest(const std::vector<CommandId>& sorted_ids) {
   uint64_t sum = 0;

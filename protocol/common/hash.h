@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocol/common/command.h"
+#include "protocol/common/id_set.h"
 #include "protocol/common/types.h"
 
 namespace epsim::protocol {
@@ -61,10 +62,15 @@ class StableHasher {
   StableHasher& Add(const std::optional<Command>& c);
   // Size, then the ids in order (cheaper than Add(id) per id).
   StableHasher& Add(const std::vector<CommandId>& ids);
+  // The same value as Add(ids.ToVector()), without the copy.
+  StableHasher& Add(const IdSet& ids);
 
   uint64_t value() const { return h_; }
 
  private:
+  template <typename Ids>
+  StableHasher& AddIds(const Ids& ids);
+
   uint64_t h_;
 };
 

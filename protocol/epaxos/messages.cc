@@ -1,7 +1,6 @@
 #include "protocol/epaxos/messages.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "base/strings.h"
 
 namespace epsim::protocol::epaxos {
@@ -25,15 +24,6 @@ std::string_view StatusName(Status status) {
 std::string BallotString(Ballot b) {
   if (b == 0) return "0";
   return absl::StrCat(BallotRound(b), ".", b & 0xff);
-}
-
-std::string DepsString(const std::vector<CommandId>& deps) {
-  return absl::StrCat("{",
-                      absl::StrJoin(deps, ",",
-                                    [](std::string* out, const CommandId& d) {
-                                      absl::StrAppend(out, d.ToString());
-                                    }),
-                      "}");
 }
 
 std::string PayloadString(const std::optional<protocol::Command>& cmd) {
@@ -88,14 +78,14 @@ std::string EpaxosMessage::Describe() const {
     case MsgKind::kCommit:
     case MsgKind::kTryPreAccept:
       absl::StrAppend(&out, " cmd=", PayloadString(cmd), " seq=", seq,
-                      " deps=", DepsString(deps));
+                      " deps=", deps.ToString());
       if (!path.empty()) absl::StrAppend(&out, " path=", path);
       break;
     case MsgKind::kPreAcceptReply:
       if (!ok) break;
       absl::StrAppend(&out, unchanged ? " unchanged" : " changed", " seq=", seq,
-                      " deps=", DepsString(deps),
-                      " committed=", DepsString(committed_deps));
+                      " deps=", deps.ToString(),
+                      " committed=", committed_deps.ToString());
       break;
     case MsgKind::kTryPreAcceptReply:
       if (conflict) {

@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "protocol/common/command.h"
 #include "protocol/common/hash.h"
+#include "protocol/common/id_set.h"
 #include "protocol/common/message.h"
 #include "protocol/common/types.h"
 
@@ -64,13 +64,13 @@ class EpaxosMessage final : public Message {
   Ballot other_ballot = 0;
   std::optional<protocol::Command> cmd;  // absent: no payload (Go nil)
   int64_t seq = 0;
-  std::vector<CommandId> deps;  // sorted
+  IdSet deps;
   // PrepareReply: the replier's status. TryPreAcceptReply: the conflict's.
   Status status = Status::kNone;
   bool unchanged = false;  // PREACCEPTED_EQ: leader's attributes kept
-  std::vector<CommandId> committed_deps;  // PreAcceptReply: known committed
-  std::optional<CommandId> conflict;      // TryPreAcceptReply NACK
-  std::string path;                       // Commit: fast, slow, recovery
+  IdSet committed_deps;    // PreAcceptReply: known committed
+  std::optional<CommandId> conflict;  // TryPreAcceptReply NACK
+  std::string path;                   // Commit: fast, slow, recovery
 
   std::string_view Type() const override;
   std::optional<CommandId> Command() const override { return id; }
@@ -82,7 +82,6 @@ class EpaxosMessage final : public Message {
 // Message fingerprints and replica state hashes (protocol/common/hash.h).
 using StableHasher = ::epsim::protocol::StableHasher;
 
-std::string DepsString(const std::vector<CommandId>& deps);
 std::string PayloadString(const std::optional<protocol::Command>& cmd);
 
 }  // namespace epsim::protocol::epaxos

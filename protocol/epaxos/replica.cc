@@ -17,19 +17,6 @@ constexpr uint64_t kExecutorTickTag = uint64_t{2} << 60;
 constexpr uint64_t kCounterBits = 48;
 constexpr uint64_t kCounterMask = (uint64_t{1} << kCounterBits) - 1;
 
-std::vector<CommandId> Union(const std::vector<CommandId>& a,
-                             const std::vector<CommandId>& b) {
-  std::vector<CommandId> out;
-  out.reserve(a.size() + b.size());
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(),
-                 std::back_inserter(out));
-  return out;
-}
-
-bool Contains(const std::vector<CommandId>& sorted, const CommandId& id) {
-  return std::binary_search(sorted.begin(), sorted.end(), id);
-}
-
 // Row order (owner, instance), as the Go executor walks dependencies.
 bool RowLess(const CommandId& a, const CommandId& b) {
   return a.origin != b.origin ? a.origin < b.origin : a.counter < b.counter;
@@ -261,8 +248,8 @@ void EpaxosReplica::Restart() {
     executor_ = DependencyExecutor();
     go_exec_.execed_upto.assign(options_->n, 0);
     go_exec_.row_max.assign(options_->n, 0);
-    by_key_.clear();
-    noops_.clear();
+    by_key_ = KeyMap<KeyIds>();
+    noops_ = IdSet();
     with_payload_.clear();
     deferred_.clear();
   }
@@ -418,7 +405,7 @@ const EpaxosReplica::Instance* EpaxosReplica::Find(const CommandId& id) const {
 // at a higher ballot, where the fast path is not allowed).
 void EpaxosReplica::StartPhase1(const CommandId& id, const Command& cmd,
                                 Ballot ballot, bool fast_allowed) {
-  std::vector<CommandId> deps = Interfering(cmd, id);
+  IdSet deps = Interfering(cmd, id);
   const int64_t seq = 1 + MaxSeq(deps);
   Instance& inst = GetOrCreate(id);
   SetPayload(id, inst, cmd);
@@ -479,10 +466,9 @@ void EpaxosReplica::HandlePreAccept(const EpaxosMessage& m) {
                          inst.cmd == m.cmd;
   if (!duplicate) {
     Preempt(m.id, m.ballot);
-    std::vector<CommandId> local = Interfering(*m.cmd, m.id);
+    const IdSet local = Interfering(*m.cmd, m.id);
     const int64_t seq = std::max(m.seq, 1 + MaxSeq(local));
-    std::vector<CommandId> deps = Union(m.deps, local);
-    deps.erase(std::remove(deps.begin(), deps.end(), m.id), deps.end());
+    IdSet deps = Without(Union(m.deps, local), m.id);
     Instance& in = instances_[m.id];
     in.unchanged = seq == m.seq && deps == m.deps;
     SetPayload(m.id, in, m.cmd);
@@ -496,9 +482,11 @@ void EpaxosReplica::HandlePreAccept(const EpaxosMessage& m) {
   reply.seq = in.seq;
   reply.deps = in.deps;
   reply.unchanged = in.unchanged;
+  std::vector<CommandId> committed;
   for (const CommandId& d : in.deps) {
-    if (IsCommitted(d)) reply.committed_deps.push_back(d);
+    if (IsCommitted(d)) committed.push_back(d);
   }
+  reply.committed_deps = IdSet::FromSorted(committed);
   Send(m.sender, reply);
   ArmTimer(m.id);
 }
@@ -547,7 +535,7 @@ void EpaxosReplica::TryDecidePhase1(const CommandId& id) {
       for (const CommandId& d : first.deps) {
         bool known = IsCommitted(d);
         for (const auto& [from, v] : lead.preaccept_votes) {
-          known = known || Contains(v.committed_deps, d);
+          known = known || v.committed_deps.Contains(d);
         }
         committed = committed && known;
       }
@@ -597,7 +585,7 @@ void EpaxosReplica::ResendAsOwner(const CommandId& id) {
 void EpaxosReplica::SlowPath(const CommandId& id) {
   const Lead& lead = leads_.at(id);
   int64_t seq = lead.seq;
-  std::vector<CommandId> deps = lead.deps;
+  IdSet deps = lead.deps;
   for (const auto& [from, v] : lead.preaccept_votes) {
     seq = std::max(seq, v.seq);
     deps = Union(deps, v.deps);
@@ -608,7 +596,7 @@ void EpaxosReplica::SlowPath(const CommandId& id) {
 // [SOSP Fig.2 E4] Paxos-Accept at the leader.
 void EpaxosReplica::StartAccept(const CommandId& id,
                                 const std::optional<Command>& cmd, int64_t seq,
-                                std::vector<CommandId> deps, Ballot ballot) {
+                                IdSet deps, Ballot ballot) {
   Instance& inst = GetOrCreate(id);
   SetPayload(id, inst, cmd);
   inst.seq = seq;
@@ -694,12 +682,11 @@ void EpaxosReplica::HandleAcceptReply(NodeId from, const EpaxosMessage& m) {
 // [SOSP Fig.2 E5] leader: commit locally and tell everybody.
 void EpaxosReplica::CommitAsLeader(const CommandId& id,
                                    const std::optional<Command>& cmd_in,
-                                   int64_t seq,
-                                   const std::vector<CommandId>& deps_in,
+                                   int64_t seq, const IdSet& deps_in,
                                    std::string_view path_in) {
   // Copies: the lead holding the arguments is erased by CommitLocally.
   const std::optional<Command> cmd = cmd_in;
-  const std::vector<CommandId> deps = deps_in;
+  const IdSet deps = deps_in;
   const std::string path(path_in);
   const Ballot ballot = leads_.at(id).ballot;
   BroadcastCommit(id, cmd, seq, deps, ballot, path);
@@ -708,8 +695,7 @@ void EpaxosReplica::CommitAsLeader(const CommandId& id,
 
 void EpaxosReplica::BroadcastCommit(const CommandId& id,
                                     const std::optional<Command>& cmd,
-                                    int64_t seq,
-                                    const std::vector<CommandId>& deps,
+                                    int64_t seq, const IdSet& deps,
                                     Ballot ballot, std::string_view path) {
   EpaxosMessage m;
   m.kind = MsgKind::kCommit;
@@ -734,10 +720,8 @@ void EpaxosReplica::HandleCommit(const EpaxosMessage& m) {
 // report it, hand it to the executor, re-propose a displaced client command.
 void EpaxosReplica::CommitLocally(const CommandId& id,
                                   const std::optional<Command>& cmd,
-                                  int64_t seq,
-                                  const std::vector<CommandId>& deps,
-                                  Ballot ballot, std::string_view path,
-                                  bool learned) {
+                                  int64_t seq, const IdSet& deps, Ballot ballot,
+                                  std::string_view path, bool learned) {
   Instance& inst = GetOrCreate(id);
   // GO quirk 4.4: Commit on an existing instance never replaces Cmds.
   const bool keep =
@@ -759,7 +743,7 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
       // it is an agreement violation the checkers see across replicas.
       env_->Cover("commit/conflicting-ignored");
       TraceInstance(id, absl::StrCat("ignored conflicting commit seq=", seq,
-                                     " deps=", DepsString(deps)));
+                                     " deps=", deps.ToString()));
       return;
     } else {
       // GO overwrites a committed instance's attributes unconditionally.
@@ -1135,8 +1119,8 @@ void EpaxosReplica::RecoveryPhase1(const CommandId& id,
 void EpaxosReplica::RecoveryNoop(const CommandId& id) {
   if (Q(Quirk::kGoNoopKeepsStaleCmd)) {
     env_->Cover("quirk/noop-direct-accept");
-    std::vector<CommandId> deps;
-    if (id.counter > 1) deps.push_back(CommandId{id.origin, id.counter - 1});
+    IdSet deps;
+    if (id.counter > 1) deps = {CommandId{id.origin, id.counter - 1}};
     StartAccept(id, std::nullopt, 0, std::move(deps), leads_.at(id).ballot);
     return;
   }
@@ -1150,9 +1134,11 @@ EpaxosMessage EpaxosReplica::ZeroedGoPreAccept() const {
   EpaxosMessage m;
   m.kind = MsgKind::kPreAccept;
   m.id = CommandId{0, 1};
+  std::vector<CommandId> deps;
   for (NodeId q = 0; q < N(); ++q) {
-    m.deps.push_back(CommandId{static_cast<uint32_t>(q), 1});
+    deps.push_back(CommandId{static_cast<uint32_t>(q), 1});
   }
+  m.deps = IdSet::FromSorted(deps);
   return m;
 }
 
@@ -1343,12 +1329,12 @@ void EpaxosReplica::FinishTryPreAccept(const CommandId& id) {
 // id either does not list or lists with seq_δ >= seq.
 std::optional<std::pair<CommandId, Status>> EpaxosReplica::FindTpaConflict(
     const CommandId& id, const std::optional<Command>& cmd, int64_t seq,
-    const std::vector<CommandId>& deps) const {
+    const IdSet& deps) const {
   if (!cmd) return std::nullopt;
   for (const CommandId& other : Interfering(*cmd, id)) {
     const Instance& d = instances_.at(other);
-    if (d.status == Status::kNone || Contains(d.deps, id)) continue;
-    if (!Contains(deps, other) || d.seq >= seq) {
+    if (d.status == Status::kNone || d.deps.Contains(id)) continue;
+    if (!deps.Contains(other) || d.seq >= seq) {
       return std::make_pair(other, d.status);
     }
   }
@@ -1358,7 +1344,7 @@ std::optional<std::pair<CommandId, Status>> EpaxosReplica::FindTpaConflict(
     // placeholder, whose status the reply then carries.
     for (const auto& [other, d] : instances_) {
       if (other == id || d.status != Status::kNone || d.cmd) continue;
-      if (!Contains(deps, other)) return std::make_pair(other, d.status);
+      if (!deps.Contains(other)) return std::make_pair(other, d.status);
     }
   }
   return std::nullopt;
@@ -1386,47 +1372,45 @@ EpaxosReplica::Instance& EpaxosReplica::GetOrCreate(const CommandId& id) {
 
 void EpaxosReplica::SetPayload(const CommandId& id, Instance& inst,
                                const std::optional<Command>& cmd) {
+  // The same payload again (accept, commit): the indexes stay as they are
+  // (a key's kept conflict sets would be dropped by an erase).
+  if (inst.cmd == cmd) return;
   if (inst.cmd) {
     with_payload_.erase(id);
     if (inst.cmd->nop) {
-      noops_.erase(id);
+      noops_ = Without(noops_, id);
     } else {
-      KeyIndex& k = by_key_[inst.cmd->key];
-      (inst.cmd->IsWrite() ? k.writes : k.reads).erase(id);
+      by_key_[inst.cmd->key].Erase(id, inst.cmd->IsWrite());
     }
   }
   inst.cmd = cmd;
   if (cmd) {
     with_payload_.insert(id);
     if (cmd->nop) {
-      noops_.insert(id);
+      noops_ = UnionSorted(noops_, {id});
     } else {
-      KeyIndex& k = by_key_[cmd->key];
-      (cmd->IsWrite() ? k.writes : k.reads).insert(id);
+      by_key_[cmd->key].Insert(id, cmd->IsWrite());
     }
   }
 }
 
 // interf(γ): instances with a payload that conflicts with `cmd`.
-std::vector<CommandId> EpaxosReplica::Interfering(
-    const Command& cmd, const CommandId& exclude) const {
-  absl::btree_set<CommandId> out;
+IdSet EpaxosReplica::Interfering(const Command& cmd,
+                                 const CommandId& exclude) const {
   if (cmd.nop) {
-    out = with_payload_;
-  } else {
-    if (auto it = by_key_.find(cmd.key); it != by_key_.end()) {
-      out.insert(it->second.writes.begin(), it->second.writes.end());
-      if (cmd.IsWrite()) {
-        out.insert(it->second.reads.begin(), it->second.reads.end());
-      }
-    }
-    out.insert(noops_.begin(), noops_.end());
+    // Rare (recovery no-ops): built on the spot.
+    return Without(IdSet::FromSorted(std::vector<CommandId>(
+                       with_payload_.begin(), with_payload_.end())),
+                   exclude);
   }
-  out.erase(exclude);
-  return std::vector<CommandId>(out.begin(), out.end());
+  IdSet keyed;
+  if (const KeyIds* key = by_key_.Find(cmd.key)) {
+    keyed = key->Conflicts(cmd.IsWrite());
+  }
+  return Without(Union(keyed, noops_), exclude);
 }
 
-int64_t EpaxosReplica::MaxSeq(const std::vector<CommandId>& ids) const {
+int64_t EpaxosReplica::MaxSeq(const IdSet& ids) const {
   int64_t seq = 0;
   for (const CommandId& id : ids) {
     if (auto it = instances_.find(id); it != instances_.end()) {
@@ -1483,7 +1467,7 @@ void EpaxosReplica::TraceInstance(const CommandId& id, std::string_view why) {
   if (options_->Split()) {
     absl::StrAppend(&line, " vbal=", BallotString(inst.vbal));
   }
-  absl::StrAppend(&line, " seq=", inst.seq, " deps=", DepsString(inst.deps),
+  absl::StrAppend(&line, " seq=", inst.seq, " deps=", inst.deps.ToString(),
                   " cmd=", PayloadString(inst.cmd));
   env_->Trace(line);
 }
@@ -1709,7 +1693,7 @@ bool EpaxosReplica::GoExecuteFrom(const CommandId& root) {
     marks[v] = Mark{counter, counter, true};
     ++counter;
     stack.push_back(v);
-    std::vector<CommandId> deps = instances_.at(v).deps;
+    std::vector<CommandId> deps = instances_.at(v).deps.ToVector();
     std::sort(deps.begin(), deps.end(), RowLess);
     frames.push_back(Frame{v, std::move(deps), 0});
   };

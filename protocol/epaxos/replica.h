@@ -48,6 +48,9 @@
 #include "protocol/common/command.h"
 #include "protocol/common/env.h"
 #include "protocol/common/executor.h"
+#include "protocol/common/id_set.h"
+#include "protocol/common/key.h"
+#include "protocol/common/key_ids.h"
 #include "protocol/common/kv_store.h"
 #include "protocol/common/replica.h"
 #include "protocol/epaxos/messages.h"
@@ -70,7 +73,7 @@ class EpaxosReplica final : public Replica {
     Status status = Status::kNone;
     std::optional<Command> cmd;  // absent: no payload known
     int64_t seq = 0;
-    std::vector<CommandId> deps;  // sorted
+    IdSet deps;
     Ballot bal = 0;          // promise; with ballots=single the only ballot
     Ballot vbal = 0;         // ballot of the last vote (ballots=split)
     bool unchanged = false;  // pre-accepted with the leader's attributes
@@ -103,8 +106,8 @@ class EpaxosReplica final : public Replica {
   enum class Phase : uint8_t { kPreAccept, kAccept, kPrepare, kTryPreAccept };
   struct PreAcceptVote {
     int64_t seq = 0;
-    std::vector<CommandId> deps;
-    std::vector<CommandId> committed_deps;
+    IdSet deps;
+    IdSet committed_deps;
     bool unchanged = false;
   };
   struct PrepareVote {
@@ -113,7 +116,7 @@ class EpaxosReplica final : public Replica {
     Status status = Status::kNone;
     std::optional<Command> cmd;
     int64_t seq = 0;
-    std::vector<CommandId> deps;
+    IdSet deps;
     bool unchanged = false;
   };
   // Volatile bookkeeping of this replica's current attempt on an instance.
@@ -124,7 +127,7 @@ class EpaxosReplica final : public Replica {
     // The value proposed (PreAccept: the leader's initial attributes).
     std::optional<Command> cmd;
     int64_t seq = 0;
-    std::vector<CommandId> deps;
+    IdSet deps;
     absl::btree_map<NodeId, PreAcceptVote> preaccept_votes;
     absl::btree_set<NodeId> accept_oks;
     std::vector<PrepareVote> prepare_votes;  // arrival order
@@ -165,18 +168,17 @@ class EpaxosReplica final : public Replica {
                    bool fast_allowed);
   void TryDecidePhase1(const CommandId& id);
   void StartAccept(const CommandId& id, const std::optional<Command>& cmd,
-                   int64_t seq, std::vector<CommandId> deps, Ballot ballot);
+                   int64_t seq, IdSet deps, Ballot ballot);
   void SlowPath(const CommandId& id);
   void ResendAsOwner(const CommandId& id);
   void CommitAsLeader(const CommandId& id, const std::optional<Command>& cmd,
-                      int64_t seq, const std::vector<CommandId>& deps,
-                      std::string_view path);
+                      int64_t seq, const IdSet& deps, std::string_view path);
   void BroadcastCommit(const CommandId& id, const std::optional<Command>& cmd,
-                       int64_t seq, const std::vector<CommandId>& deps,
-                       Ballot ballot, std::string_view path);
+                       int64_t seq, const IdSet& deps, Ballot ballot,
+                       std::string_view path);
   void CommitLocally(const CommandId& id, const std::optional<Command>& cmd,
-                     int64_t seq, const std::vector<CommandId>& deps,
-                     Ballot ballot, std::string_view path, bool learned);
+                     int64_t seq, const IdSet& deps, Ballot ballot,
+                     std::string_view path, bool learned);
   void SettleProposal(const CommandId& id, bool learned);
   void Timeout(const CommandId& id, std::optional<Ballot> ballot);
   void BeginRecovery(const CommandId& id, std::optional<Ballot> ballot);
@@ -189,16 +191,15 @@ class EpaxosReplica final : public Replica {
   EpaxosMessage ZeroedGoPreAccept() const;
   std::optional<std::pair<CommandId, Status>> FindTpaConflict(
       const CommandId& id, const std::optional<Command>& cmd, int64_t seq,
-      const std::vector<CommandId>& deps) const;
+      const IdSet& deps) const;
   void Panic(std::string_view what);
 
   // State helpers.
   Instance& GetOrCreate(const CommandId& id);
   void SetPayload(const CommandId& id, Instance& inst,
                   const std::optional<Command>& cmd);
-  std::vector<CommandId> Interfering(const Command& cmd,
-                                     const CommandId& exclude) const;
-  int64_t MaxSeq(const std::vector<CommandId>& ids) const;
+  IdSet Interfering(const Command& cmd, const CommandId& exclude) const;
+  int64_t MaxSeq(const IdSet& ids) const;
   bool IsCommitted(const CommandId& id) const;
   Ballot VoteBallot(const Instance& inst) const;
   Ballot NextBallot(const CommandId& id) const;
@@ -239,13 +240,11 @@ class EpaxosReplica final : public Replica {
   KvStore kv_;
   DependencyExecutor executor_;  // used without quirks
   GoExecState go_exec_;          // used with quirks
-  // Conflict index over instances with a payload.
-  struct KeyIndex {
-    absl::btree_set<CommandId> writes;
-    absl::btree_set<CommandId> reads;
-  };
-  absl::btree_map<Key, KeyIndex> by_key_;
-  absl::btree_set<CommandId> noops_;
+  // Conflict index over instances with a payload: per key (KeyIds keeps a
+  // busy key's conflict sets as IdSets), the no-ops (a set: it joins every
+  // conflict set) and all of them (a no-op's conflicts).
+  KeyMap<KeyIds> by_key_;
+  IdSet noops_;
   absl::btree_set<CommandId> with_payload_;
   absl::btree_map<CommandId, CommandId> deferred_;  // id -> deferred on
 
