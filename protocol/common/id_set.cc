@@ -66,9 +66,9 @@ ChunkPtr Intern(Chunk chunk) {
 // A chunk of the ids [first, last) (sorted, all of one block).
 template <typename It>
 ChunkPtr ChunkOf(It first, It last) {
-  Chunk chunk;
-  chunk.block = IdSet::BlockOf(*first);
-  chunk.ids.assign(first, last);
+  // (Built in place: GCC takes an assign() into a fresh InlinedVector for a
+  // read of uninitialized storage, -Wmaybe-uninitialized.)
+  Chunk chunk{.block = IdSet::BlockOf(*first), .ids = {first, last}};
   for (const CommandId& id : chunk.ids) chunk.sum += SetDigestTerm(id);
   return Intern(std::move(chunk));
 }
@@ -257,23 +257,44 @@ IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b) {
 }
 
 IdSet Without(const IdSet& a, const CommandId& id) {
-  if (!a.Contains(id)) return a;
-  IdSet::Chunks out(a.chunks().begin(), a.chunks().end());
-  auto chunk = std::find_if(out.begin(), out.end(), [&id](const ChunkPtr& c) {
-    return c->block == IdSet::BlockOf(id);
-  });
-  const Chunk& old = **chunk;
-  if (old.ids.size() == 1) {
-    out.erase(chunk);
-  } else {
-    Chunk smaller;
-    smaller.block = old.block;
-    smaller.ids.reserve(old.ids.size() - 1);
-    std::remove_copy(old.ids.begin(), old.ids.end(),
-                     std::back_inserter(smaller.ids), id);
-    smaller.sum = old.sum - SetDigestTerm(id);
-    *chunk = Intern(std::move(smaller));
+  return WithoutSorted(a, absl::MakeConstSpan(&id, 1));
+}
+
+IdSet WithoutSorted(const IdSet& a, absl::Span<const CommandId> sorted_b) {
+  const absl::Span<const ChunkPtr> x = a.chunks();
+  IdSet::Chunks out;  // built once some chunk changes
+  size_t copied = 0;  // x[0, copied) are accounted for in `out`
+  bool changed = false;
+  auto chunk = x.begin();
+  for (auto first = sorted_b.begin(); first != sorted_b.end();) {
+    const uint64_t block = IdSet::BlockOf(*first);
+    auto last = std::find_if(
+        first, sorted_b.end(),
+        [block](const CommandId& id) { return IdSet::BlockOf(id) != block; });
+    chunk = std::lower_bound(
+        chunk, x.end(), block,
+        [](const ChunkPtr& c, uint64_t b) { return c->block < b; });
+    if (chunk == x.end()) break;
+    const Chunk& old = **chunk;
+    const bool hit =
+        old.block == block &&
+        std::any_of(first, last, [&old](const CommandId& id) {
+          return std::binary_search(old.ids.begin(), old.ids.end(), id);
+        });
+    if (hit) {
+      const size_t at = static_cast<size_t>(chunk - x.begin());
+      out.insert(out.end(), x.begin() + copied, x.begin() + at);
+      copied = at + 1;
+      changed = true;
+      std::vector<CommandId> kept;
+      std::set_difference(old.ids.begin(), old.ids.end(), first, last,
+                          std::back_inserter(kept));
+      if (!kept.empty()) out.push_back(ChunkOf(kept.begin(), kept.end()));
+    }
+    first = last;
   }
+  if (!changed) return a;
+  out.insert(out.end(), x.begin() + copied, x.end());
   return IdSet::Make(std::move(out));
 }
 

@@ -121,7 +121,8 @@ class IdSet {
   friend IdSet Union(const IdSet& a, const IdSet& b);
   friend IdSet UnionSorted(const IdSet& a,
                            absl::Span<const CommandId> sorted_b);
-  friend IdSet Without(const IdSet& a, const CommandId& id);
+  friend IdSet WithoutSorted(const IdSet& a,
+                             absl::Span<const CommandId> sorted_b);
   using Chunks = absl::InlinedVector<ChunkPtr, 1>;
   static IdSet Make(Chunks chunks);
 
@@ -141,6 +142,9 @@ IdSet Union(const IdSet& a, const IdSet& b);
 IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b);
 // a \ {id}; shares `a` when it does not hold id.
 IdSet Without(const IdSet& a, const CommandId& id);
+// a \ b with b given as sorted ids without duplicates; shares `a` when it
+// holds none of them, and the chunks of the blocks b has no id in.
+IdSet WithoutSorted(const IdSet& a, absl::Span<const CommandId> sorted_b);
 
 }  // namespace epsim::protocol
 

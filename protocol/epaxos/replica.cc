@@ -252,6 +252,7 @@ void EpaxosReplica::Restart() {
     noops_ = IdSet();
     with_payload_.clear();
     deferred_.clear();
+    committed_chunks_.clear();
   }
 }
 
@@ -315,9 +316,7 @@ std::vector<PendingCommand> EpaxosReplica::Pending() const {
     p.phase = std::string(StatusName(inst.status));
     if (inst.status == Status::kCommitted) {
       if (options_->AnyQuirk()) {
-        for (const CommandId& d : inst.deps) {
-          if (!IsCommitted(d)) p.waiting_on.push_back(d);
-        }
+        p.waiting_on = UncommittedIn(inst.deps);
         if (go_exec_.waiting_on && p.waiting_on.empty()) {
           p.waiting_on.push_back(*go_exec_.waiting_on);
         }
@@ -411,7 +410,7 @@ void EpaxosReplica::StartPhase1(const CommandId& id, const Command& cmd,
   SetPayload(id, inst, cmd);
   inst.seq = seq;
   inst.deps = deps;
-  inst.status = Status::kPreAccepted;
+  SetStatus(inst, Status::kPreAccepted);
   inst.unchanged = false;
   SetBallots(inst, ballot);
   Lead& lead = leads_[id] = Lead{};
@@ -474,7 +473,7 @@ void EpaxosReplica::HandlePreAccept(const EpaxosMessage& m) {
     SetPayload(m.id, in, m.cmd);
     in.seq = seq;
     in.deps = std::move(deps);
-    in.status = Status::kPreAccepted;
+    SetStatus(in, Status::kPreAccepted);
     SetBallots(in, m.ballot);
     TraceInstance(m.id, "preaccept");
   }
@@ -482,11 +481,7 @@ void EpaxosReplica::HandlePreAccept(const EpaxosMessage& m) {
   reply.seq = in.seq;
   reply.deps = in.deps;
   reply.unchanged = in.unchanged;
-  std::vector<CommandId> committed;
-  for (const CommandId& d : in.deps) {
-    if (IsCommitted(d)) committed.push_back(d);
-  }
-  reply.committed_deps = IdSet::FromSorted(committed);
+  reply.committed_deps = WithoutSorted(in.deps, UncommittedIn(in.deps));
   Send(m.sender, reply);
   ArmTimer(m.id);
 }
@@ -532,8 +527,10 @@ void EpaxosReplica::TryDecidePhase1(const CommandId& id) {
     const PreAcceptVote& first = *fast.front();
     bool committed = true;
     if (options_->Optimized()) {
-      for (const CommandId& d : first.deps) {
-        bool known = IsCommitted(d);
+      // The deps committed here are known; each other one must be known
+      // committed by some reply.
+      for (const CommandId& d : UncommittedIn(first.deps)) {
+        bool known = false;
         for (const auto& [from, v] : lead.preaccept_votes) {
           known = known || v.committed_deps.Contains(d);
         }
@@ -601,7 +598,7 @@ void EpaxosReplica::StartAccept(const CommandId& id,
   SetPayload(id, inst, cmd);
   inst.seq = seq;
   inst.deps = deps;
-  inst.status = Status::kAccepted;
+  SetStatus(inst, Status::kAccepted);
   inst.unchanged = false;
   SetBallots(inst, ballot);
   Lead& lead = leads_[id];
@@ -652,7 +649,7 @@ void EpaxosReplica::HandleAccept(const EpaxosMessage& m) {
   if (m.cmd && slot == m.id && !keep) SetPayload(slot, in, m.cmd);
   in.seq = m.seq;
   in.deps = m.deps;
-  in.status = Status::kAccepted;
+  SetStatus(in, Status::kAccepted);
   in.unchanged = false;
   SetBallots(in, m.ballot);
   TraceInstance(slot, "accept");
@@ -749,11 +746,12 @@ void EpaxosReplica::CommitLocally(const CommandId& id,
       // GO overwrites a committed instance's attributes unconditionally.
       env_->Cover("commit/overwrite");
     }
+    committed_chunks_.clear();  // a committed seq may change
   }
   SetPayload(id, inst, payload);
   inst.seq = seq;
   inst.deps = deps;
-  inst.status = Status::kCommitted;
+  SetStatus(inst, Status::kCommitted);
   TraceInstance(id, absl::StrCat("commit (", Av(path), ")"));
   DisarmTimer(id);
   leads_.erase(id);
@@ -1180,7 +1178,7 @@ void EpaxosReplica::StartTryPreAccept(const CommandId& id,
     SetPayload(id, inst, value.cmd);
     inst.seq = value.seq;
     inst.deps = value.deps;
-    inst.status = Status::kPreAccepted;
+    SetStatus(inst, Status::kPreAccepted);
     inst.unchanged = false;
     SetBallots(inst, lead.ballot);
     lead.tpa_oks.insert(self_);
@@ -1238,7 +1236,7 @@ void EpaxosReplica::HandleTryPreAccept(const EpaxosMessage& m) {
     SetPayload(m.id, in, m.cmd);
     in.seq = m.seq;
     in.deps = m.deps;
-    in.status = Status::kPreAccepted;
+    SetStatus(in, Status::kPreAccepted);
     in.unchanged = false;
     SetBallots(in, m.ballot);
     reply.other_ballot = m.ballot;
@@ -1412,17 +1410,54 @@ IdSet EpaxosReplica::Interfering(const Command& cmd,
 
 int64_t EpaxosReplica::MaxSeq(const IdSet& ids) const {
   int64_t seq = 0;
-  for (const CommandId& id : ids) {
-    if (auto it = instances_.find(id); it != instances_.end()) {
-      seq = std::max(seq, it->second.seq);
-    }
+  for (const IdSet::ChunkPtr& chunk : ids.chunks()) {
+    seq = std::max(seq, ScanChunk(chunk).max_seq);
   }
   return seq;
+}
+
+std::vector<CommandId> EpaxosReplica::UncommittedIn(const IdSet& ids) const {
+  std::vector<CommandId> out;
+  for (const IdSet::ChunkPtr& chunk : ids.chunks()) {
+    if (ScanChunk(chunk).committed) continue;
+    for (const CommandId& id : chunk->ids) {
+      if (!IsCommitted(id)) out.push_back(id);
+    }
+  }
+  return out;
+}
+
+EpaxosReplica::ChunkScan EpaxosReplica::ScanChunk(
+    const IdSet::ChunkPtr& chunk) const {
+  if (auto memo = committed_chunks_.find(chunk.get());
+      memo != committed_chunks_.end()) {
+    return memo->second.scan;
+  }
+  ChunkScan scan{.max_seq = 0, .committed = true};
+  for (const CommandId& id : chunk->ids) {
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+      scan.committed = false;
+      continue;
+    }
+    scan.max_seq = std::max(scan.max_seq, it->second.seq);
+    scan.committed = scan.committed && it->second.status >= Status::kCommitted;
+  }
+  if (scan.committed) committed_chunks_.emplace(chunk.get(), Memo{chunk, scan});
+  return scan;
 }
 
 bool EpaxosReplica::IsCommitted(const CommandId& id) const {
   auto it = instances_.find(id);
   return it != instances_.end() && it->second.status >= Status::kCommitted;
+}
+
+void EpaxosReplica::SetStatus(Instance& inst, Status status) {
+  // Only quirks take a committed instance back (go-phase1-wrong-row).
+  if (inst.status >= Status::kCommitted && status < Status::kCommitted) {
+    committed_chunks_.clear();
+  }
+  inst.status = status;
 }
 
 Ballot EpaxosReplica::VoteBallot(const Instance& inst) const {
@@ -1557,9 +1592,7 @@ void EpaxosReplica::ArmAllUncommitted() {
     if (inst.status < Status::kCommitted) {
       ArmTimer(id);
     } else if (inst.status == Status::kCommitted) {
-      for (const CommandId& d : inst.deps) {
-        if (!IsCommitted(d)) ArmTimer(d);
-      }
+      for (const CommandId& d : UncommittedIn(inst.deps)) ArmTimer(d);
     }
   }
 }
@@ -1577,18 +1610,18 @@ void EpaxosReplica::ExecutorCommitted(const CommandId& id) {
                    [this](const CommandId& e) { ExecuteOne(e); });
   if (!executor_.IsDone(id)) {
     // [IV.19] execution blocked on uncommitted deps: their commit timers
-    // lead to an explicit prepare. Direct deps suffice (and stay linear):
-    // every uncommitted id the executor waits on is a direct dep of some
-    // committed command, armed when that one committed.
-    for (const CommandId& d : inst.deps) {
-      if (!IsCommitted(d)) ArmTimer(d);
-    }
+    // lead to an explicit prepare. Direct deps suffice: every uncommitted id
+    // the executor waits on is a direct dep of some committed command, armed
+    // when that one committed. The executor lists them (in deps order)
+    // without a look at the deps done before. (Without quirks an id is
+    // committed here exactly when the executor has it committed.)
+    for (const CommandId& d : executor_.UncommittedDeps(id)) ArmTimer(d);
   }
 }
 
 void EpaxosReplica::ExecuteOne(const CommandId& id) {
   Instance& inst = instances_.at(id);
-  inst.status = Status::kExecuted;
+  SetStatus(inst, Status::kExecuted);
   if (!inst.cmd || inst.cmd->nop) return;
   const KvStore::Outcome outcome = kv_.Apply(*inst.cmd);
   TraceInstance(id, "execute");

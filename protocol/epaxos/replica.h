@@ -200,7 +200,18 @@ class EpaxosReplica final : public Replica {
                   const std::optional<Command>& cmd);
   IdSet Interfering(const Command& cmd, const CommandId& exclude) const;
   int64_t MaxSeq(const IdSet& ids) const;
+  // One chunk of a set: the highest seq of its ids known here, and whether
+  // they are all committed here (remembered if so: committed_chunks_).
+  struct ChunkScan {
+    int64_t max_seq = 0;
+    bool committed = false;
+  };
+  ChunkScan ScanChunk(const IdSet::ChunkPtr& chunk) const;
+  // The ids of `ids` not committed here, in order.
+  std::vector<CommandId> UncommittedIn(const IdSet& ids) const;
   bool IsCommitted(const CommandId& id) const;
+  // Every status change goes through here (committed_chunks_ follows it).
+  void SetStatus(Instance& inst, Status status);
   Ballot VoteBallot(const Instance& inst) const;
   Ballot NextBallot(const CommandId& id) const;
   void SetBallots(Instance& inst, Ballot b);
@@ -247,6 +258,19 @@ class EpaxosReplica final : public Replica {
   IdSet noops_;
   absl::btree_set<CommandId> with_payload_;
   absl::btree_map<CommandId, CommandId> deferred_;  // id -> deferred on
+  // Derived: the chunks of dependency sets (id_set.h) whose ids are all
+  // committed here, with their highest seq, so that MaxSeq and
+  // UncommittedIn skip them whole: sets of a busy key share their old
+  // chunks, so a PreAccept looks only at the recent ones. Valid while no
+  // committed instance leaves the committed states or changes its seq (only
+  // quirks do either: SetStatus and CommitLocally then drop it all). Holds
+  // the chunks, so an address is never reused by another; looked up only,
+  // never iterated.
+  struct Memo {
+    IdSet::ChunkPtr chunk;
+    ChunkScan scan;
+  };
+  mutable absl::flat_hash_map<const IdSet::Chunk*, Memo> committed_chunks_;
 
   // Volatile.
   std::map<CommandId, Lead> leads_;

@@ -1,5 +1,7 @@
 #include "protocol/common/id_set.h"
 
+#include <algorithm>
+#include <iterator>
 #include <set>
 #include <vector>
 
@@ -118,6 +120,24 @@ TEST(IdSetTest, WithoutRemovesOneIdAndSharesWhenItIsAbsent) {
   EXPECT_TRUE(Without(IdSet({Id(3, 3)}), Id(3, 3)).empty());
 }
 
+TEST(IdSetTest, WithoutSortedRemovesManyAndSharesTheBlocksItLeaves) {
+  const IdSet set = {Id(0, 1),      Id(1, 1),          Id(0, kBlock),
+                     Id(1, kBlock), Id(0, 2 * kBlock), Id(0, 3 * kBlock)};
+  EXPECT_TRUE(WithoutSorted(set, {}).SharesStorageWith(set));
+  EXPECT_TRUE(
+      WithoutSorted(set, {Id(2, 1), Id(2, 5 * kBlock)}).SharesStorageWith(set));
+  const IdSet less =
+      WithoutSorted(set, {Id(1, 1), Id(2, 1), Id(0, 2 * kBlock)});
+  EXPECT_EQ(less,
+            IdSet({Id(0, 1), Id(0, kBlock), Id(1, kBlock), Id(0, 3 * kBlock)}));
+  ASSERT_EQ(less.chunks().size(), 3u);
+  EXPECT_NE(less.chunks()[0], set.chunks()[0]);  // 1.1 left it
+  EXPECT_EQ(less.chunks()[1], set.chunks()[1]);  // untouched: shared
+  EXPECT_EQ(less.chunks()[2], set.chunks()[3]);  // block 2 emptied
+  EXPECT_EQ(less.digest(), SetDigest(less.ToVector()));
+  EXPECT_TRUE(WithoutSorted(set, set.ToVector()).empty());
+}
+
 // Every operation against std::set on random sets over a few blocks and
 // origins, where chunks are shared, merged and equal by content.
 TEST(IdSetTest, AgreesWithAPlainSortedSet) {
@@ -158,6 +178,13 @@ TEST(IdSetTest, AgreesWithAPlainSortedSet) {
     less.erase(probe);
     EXPECT_EQ(Without(a, probe).ToVector(), as_vector(less));
     EXPECT_EQ(Without(a, probe).digest(), SetDigest(as_vector(less)));
+    std::set<CommandId> minus;
+    std::set_difference(x.begin(), x.end(), y.begin(), y.end(),
+                        std::inserter(minus, minus.end()));
+    const IdSet d = WithoutSorted(a, as_vector(y));
+    EXPECT_EQ(d.ToVector(), as_vector(minus));
+    EXPECT_EQ(d.digest(), SetDigest(as_vector(minus)));
+    EXPECT_EQ(d, IdSet::FromSorted(as_vector(minus)));
   }
 }
 
