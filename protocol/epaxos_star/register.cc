@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "protocol/builtin.h"
+#include "protocol/common/visibility_check.h"
 #include "protocol/epaxos_star/options.h"
 #include "protocol/epaxos_star/replica.h"
-#include "protocol/epaxos_star/visibility_check.h"
 
 namespace epsim::protocol {
 namespace {
@@ -30,7 +30,7 @@ class EpaxosStarProtocol final : public Protocol {
   }
   std::vector<std::unique_ptr<ProtocolCheck>> MakeChecks() const override {
     std::vector<std::unique_ptr<ProtocolCheck>> checks;
-    checks.push_back(std::make_unique<epaxos_star::VisibilityCheck>());
+    checks.push_back(std::make_unique<VisibilityCheck>("visibility"));
     return checks;
   }
   std::vector<std::string> CoverageBranches() const override {

@@ -18,10 +18,10 @@
 #include "gtest/gtest.h"
 #include "protocol/common/env.h"
 #include "protocol/common/protocol.h"
+#include "protocol/common/visibility_check.h"
 #include "protocol/epaxos_star/messages.h"
 #include "protocol/epaxos_star/options.h"
 #include "protocol/epaxos_star/replica.h"
-#include "protocol/epaxos_star/visibility_check.h"
 
 namespace epsim::protocol {
 // Readable gtest output for commands.
@@ -294,7 +294,7 @@ class Cluster {
   std::vector<std::vector<CommitRecord>> commits_;
   std::vector<std::vector<ExecutionRecord>> executions_;
   std::map<CommandId, CommitRecord> decided_;
-  VisibilityCheck visibility_;
+  VisibilityCheck visibility_{"visibility"};
   std::vector<std::string> violations_;
   std::map<std::string, int64_t> coverage_;
   int64_t delivered_ = 0;

@@ -91,7 +91,7 @@ CommitRecord Rec(CommandId id, Command command, std::vector<CommandId> deps) {
 }
 
 TEST(StarVisibilityCheckTest, FlagsConflictingCommitsThatIgnoreEachOther) {
-  VisibilityCheck check;
+  VisibilityCheck check("visibility");
   CommitRecord a = Rec({0, 1}, Put("k", "a"), {});
   CommitRecord b = Rec({1, 1}, Put("k", "b"), {});
   CommitRecord other = Rec({2, 1}, Put("j", "c"), {});
@@ -105,11 +105,11 @@ TEST(StarVisibilityCheckTest, FlagsConflictingCommitsThatIgnoreEachOther) {
   EXPECT_NE(check.OnFirstCommit(b), std::nullopt);      // a, b: neither
   CommitRecord nop = Rec({2, 3}, Command::Nop(), {});
   EXPECT_EQ(check.OnFirstCommit(nop), std::nullopt);  // Nops are exempt
-  VisibilityCheck fresh;
+  VisibilityCheck fresh("visibility");
   EXPECT_EQ(fresh.OnFirstCommit(a), std::nullopt);
   EXPECT_EQ(fresh.OnFirstCommit(d), std::nullopt);   // d sees a
   EXPECT_NE(fresh.OnFirstCommit(r1), std::nullopt);  // get vs puts a, d
-  VisibilityCheck reads;
+  VisibilityCheck reads("visibility");
   EXPECT_EQ(reads.OnFirstCommit(r1), std::nullopt);
   EXPECT_EQ(reads.OnFirstCommit(r2), std::nullopt);  // reads commute
 }
@@ -118,7 +118,7 @@ TEST(StarVisibilityCheckTest, LooksIntoEveryBlockOfALongHistory) {
   // A key with a history over many blocks of counters, each command
   // depending on all before it: fine. Then one that misses a single old
   // command: a violation, unless that command depends on it.
-  VisibilityCheck check;
+  VisibilityCheck check("visibility");
   std::vector<CommandId> history;
   for (uint64_t c = 1; c <= 600; c += 7) {
     const CommandId id{static_cast<uint32_t>(c % 5), c};
@@ -130,7 +130,7 @@ TEST(StarVisibilityCheckTest, LooksIntoEveryBlockOfALongHistory) {
   missing_one.erase(missing_one.begin() + 3);  // an early block's command
   EXPECT_NE(check.OnFirstCommit(Rec({4, 700}, Put("k", "w"), missing_one)),
             std::nullopt);
-  VisibilityCheck seen;
+  VisibilityCheck seen("visibility");
   std::vector<CommandId> deps;
   for (const CommandId& id : history) {
     // Each old command already depends on the late one, (2, 800).

@@ -1,10 +1,10 @@
-#include "protocol/epaxos_star/visibility_check.h"
+#include "protocol/common/visibility_check.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 
-namespace epsim::protocol::epaxos_star {
+namespace epsim::protocol {
 
 std::optional<std::string> VisibilityCheck::OnFirstCommit(
     const CommitRecord& record) {
@@ -47,4 +47,4 @@ std::optional<std::string> VisibilityCheck::OnFirstCommit(
   return violation;
 }
 
-}  // namespace epsim::protocol::epaxos_star
+}  // namespace epsim::protocol

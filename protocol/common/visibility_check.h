@@ -1,13 +1,16 @@
-// EPaxos*'s Visibility invariant (protocols.md I.10) as a run check: of two
-// committed conflicting non-Nop commands, one is in the other's
-// dependencies. Commands are indexed by key, so a commit is compared only
-// with the committed commands on its own key that its dependencies lack.
-#ifndef EPSIM_PROTOCOL_EPAXOS_STAR_VISIBILITY_CHECK_H_
-#define EPSIM_PROTOCOL_EPAXOS_STAR_VISIBILITY_CHECK_H_
+// Visibility as a run check: of two committed conflicting non-Nop commands,
+// one is in the other's dependencies (EPaxos*: protocols.md I.10; EPaxos:
+// VIS, bug-corpus.md §2, which EPaxos guarantees because its deps are
+// explicit sets of every interfering instance). Commands are indexed by
+// key, so a commit is compared only with the committed commands on its own
+// key that its dependencies lack.
+#ifndef EPSIM_PROTOCOL_COMMON_VISIBILITY_CHECK_H_
+#define EPSIM_PROTOCOL_COMMON_VISIBILITY_CHECK_H_
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocol/common/id_map.h"
@@ -16,11 +19,13 @@
 #include "protocol/common/protocol.h"
 #include "protocol/common/records.h"
 
-namespace epsim::protocol::epaxos_star {
+namespace epsim::protocol {
 
 class VisibilityCheck final : public ProtocolCheck {
  public:
-  std::string_view Name() const override { return "visibility"; }
+  // `name`: the check's name in reports ("visibility").
+  explicit VisibilityCheck(std::string name) : name_(std::move(name)) {}
+  std::string_view Name() const override { return name_; }
   std::optional<std::string> OnFirstCommit(const CommitRecord& record) override;
 
  private:
@@ -29,6 +34,7 @@ class VisibilityCheck final : public ProtocolCheck {
     IdSet deps;       // shared with the commit record
     Command command;  // for the report
   };
+  std::string name_;
   // The committed commands on each key, as a set: its blocks are the same
   // objects as the equal blocks of the commands' dependency sets (IdSet
   // interns them), so a commit looks only at the blocks where its
@@ -37,6 +43,6 @@ class VisibilityCheck final : public ProtocolCheck {
   IdMap<Committed> committed_;
 };
 
-}  // namespace epsim::protocol::epaxos_star
+}  // namespace epsim::protocol
 
-#endif  // EPSIM_PROTOCOL_EPAXOS_STAR_VISIBILITY_CHECK_H_
+#endif  // EPSIM_PROTOCOL_COMMON_VISIBILITY_CHECK_H_
