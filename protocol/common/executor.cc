@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "base/check.h"
 #include "protocol/common/hash.h"
 
@@ -81,20 +82,38 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
   // are kept (dependency sets are exact and grow with the history of a
   // key, the unfinished part stays small).
   std::vector<uint32_t> dep_nodes;
-  for (const IdSet::ChunkPtr& chunk : deps.chunks()) {
+  const absl::Span<const IdSet::ChunkPtr> chunks = deps.chunks();
+  size_t next = 0;
+  while (next < chunks.size() && next < done_prefix_.size() &&
+         chunks[next].get() == done_prefix_[next]) {
+    ++next;
+  }
+  // Whether chunks[0, next) are all done (then the prefix grows with them).
+  bool leading_done = true;
+  const size_t matched = next;
+  for (; next < chunks.size(); ++next) {
+    const IdSet::ChunkPtr& chunk = chunks[next];
     // A block found all done before is skipped whole: sets of a busy key
     // share their old blocks, so each commit looks only at the new ones.
-    if (done_chunks_.contains(chunk.get())) continue;
-    bool all_done = true;
-    for (const CommandId& dep : chunk->ids) {
-      EPSIM_CHECK(dep != id)
-          << "command " << id.ToString() << " depends on itself";
-      if (KnownDone(dep)) continue;
-      all_done = false;
-      const uint32_t node = NodeFor(dep);  // may grow nodes_
-      if (!nodes_[node].done) dep_nodes.push_back(node);
+    bool all_done = done_chunks_.contains(chunk.get());
+    if (!all_done) {
+      all_done = true;
+      for (const CommandId& dep : chunk->ids) {
+        EPSIM_CHECK(dep != id)
+            << "command " << id.ToString() << " depends on itself";
+        if (KnownDone(dep)) continue;
+        all_done = false;
+        const uint32_t node = NodeFor(dep);  // may grow nodes_
+        if (!nodes_[node].done) dep_nodes.push_back(node);
+      }
+      if (all_done) done_chunks_.emplace(chunk.get(), chunk);
     }
-    if (all_done) done_chunks_.emplace(chunk.get(), chunk);
+    if (leading_done && all_done) {
+      if (next == matched) done_prefix_.resize(matched);
+      done_prefix_.push_back(chunk.get());
+    } else {
+      leading_done = false;
+    }
   }
   uint32_t missing = 0;
   for (uint32_t dep : dep_nodes) {
@@ -124,7 +143,7 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
       if (--nodes_[waiter].missing > 0) continue;
       for (uint32_t d : nodes_[waiter].deps) {
         if (nodes_[d].committed && !nodes_[d].done) {
-          nodes_[d].blocked_dependents.insert(waiter);
+          nodes_[d].blocked_dependents.push_back(waiter);
         }
       }
     }
@@ -143,7 +162,7 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
   woken.clear();
   work.assign(1, self);
   for (size_t i = 0; i < work.size(); ++i) {
-    absl::flat_hash_set<uint32_t> waiters =
+    std::vector<uint32_t> waiters =
         std::move(nodes_[work[i]].blocked_dependents);
     nodes_[work[i]].blocked_dependents.clear();
     for (uint32_t waiter : waiters) {
@@ -155,7 +174,7 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
       }
     }
   }
-  // Deterministic root order (the waiter sets are hash sets).
+  // Deterministic root order, whatever the order of registration.
   std::sort(woken.begin(), woken.end(), [this](uint32_t a, uint32_t b) {
     return nodes_[a].id < nodes_[b].id;
   });
@@ -164,7 +183,13 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
     bool& flag;
     ~Reset() { flag = false; }
   } reset{executing_};
-  Run(self, execute);
+  if (nodes_[self].deps.empty()) {
+    // Every dependency is done: `id` is a component of its own and runs
+    // now (what Run() would find, without the walk; the common case).
+    MarkDone(self, execute);
+  } else {
+    Run(self, execute);
+  }
   for (uint32_t root : woken) Run(root, execute);
 }
 
@@ -244,7 +269,7 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
       nodes_[m].blocked = true;
       for (uint32_t d : nodes_[m].deps) {
         if (nodes_[d].committed && !nodes_[d].done) {
-          nodes_[d].blocked_dependents.insert(m);
+          nodes_[d].blocked_dependents.push_back(m);
         }
       }
     }
@@ -256,24 +281,26 @@ void DependencyExecutor::FinishComponent(uint32_t root, ExecuteFn execute) {
     if (x.key != y.key) return x.key < y.key;
     return x.id < y.id;
   });
-  for (uint32_t m : members) {
-    Node& node = nodes_[m];
-    EPSIM_CHECK(!node.done)
-        << "command " << node.id.ToString() << " executed twice";
-    node.done = true;
-    if (IsDenseId(node.id)) {
-      if (node.id.origin >= dense_done_.size()) {
-        dense_done_.resize(node.id.origin + 1);
-      }
-      std::vector<uint8_t>& row = dense_done_[node.id.origin];
-      if (node.id.counter >= row.size()) row.resize(node.id.counter + 1, 0);
-      row[node.id.counter] = 1;
+  for (uint32_t m : members) MarkDone(m, execute);
+}
+
+void DependencyExecutor::MarkDone(uint32_t m, ExecuteFn execute) {
+  Node& node = nodes_[m];
+  EPSIM_CHECK(!node.done) << "command " << node.id.ToString()
+                          << " executed twice";
+  node.done = true;
+  if (IsDenseId(node.id)) {
+    if (node.id.origin >= dense_done_.size()) {
+      dense_done_.resize(node.id.origin + 1);
     }
-    node.blocked_dependents.clear();
-    if (!node.nop) {
-      ++executed_count_;
-      execute(node.id);
-    }
+    std::vector<uint8_t>& row = dense_done_[node.id.origin];
+    if (node.id.counter >= row.size()) row.resize(node.id.counter + 1, 0);
+    row[node.id.counter] = 1;
+  }
+  node.blocked_dependents.clear();
+  if (!node.nop) {
+    ++executed_count_;
+    execute(node.id);
   }
 }
 

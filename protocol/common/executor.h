@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "protocol/common/id_set.h"
 #include "protocol/common/types.h"
@@ -105,7 +104,10 @@ class DependencyExecutor {
     // Committed commands with this (uncommitted) id among their deps.
     std::vector<uint32_t> uncommitted_dependents;
     // Blocked commands with this (committed, not done) id among their deps.
-    absl::flat_hash_set<uint32_t> blocked_dependents;
+    // A list, not a set: a duplicate only means a waiter looked at twice
+    // (the walk skips one no longer blocked), and lists are smaller and
+    // cheaper to fill than hash sets in every node.
+    std::vector<uint32_t> blocked_dependents;
     // Tarjan bookkeeping of the current run.
     uint64_t visit_stamp = 0;
     uint32_t index = 0;
@@ -122,6 +124,8 @@ class DependencyExecutor {
   // Pops the component rooted at `root` off the Tarjan stack and executes it
   // or marks it blocked.
   void FinishComponent(uint32_t root, ExecuteFn execute);
+  // Marks `node` done (executing it unless a Nop).
+  void MarkDone(uint32_t node, ExecuteFn execute);
 
   std::vector<Node> nodes_;
   // Node::done of dense ids, packed and indexed by [origin][counter]:
@@ -139,6 +143,10 @@ class DependencyExecutor {
   // Held, so that an address is never reused by another chunk; looked up
   // only, never iterated.
   absl::flat_hash_map<const IdSet::Chunk*, IdSet::ChunkPtr> done_chunks_;
+  // The leading chunks of the last dependency set that were all done (each
+  // held by done_chunks_): the next set of a busy key starts with the same
+  // chunks, compared here by address without a hash look-up.
+  std::vector<const IdSet::Chunk*> done_prefix_;
   // CommandId -> node index: dense ids (IsDenseId) index a table per origin
   // (no hashing on the per-dependency path); the rest go to a hash map,
   // which is only ever looked up, never iterated.

@@ -9,6 +9,11 @@ namespace {
 // Sorted-vector set updates.
 template <typename SortedIds>
 void InsertSorted(SortedIds& v, const CommandId& id) {
+  // Ids grow: most land at the end, found without a search.
+  if (v.empty() || v.back() < id) {
+    v.push_back(id);
+    return;
+  }
   auto at = std::lower_bound(v.begin(), v.end(), id);
   if (at == v.end() || *at != id) v.insert(at, id);
 }
