@@ -81,7 +81,8 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
   // Dependencies already done can never block anything: only the others
   // are kept (dependency sets are exact and grow with the history of a
   // key, the unfinished part stays small).
-  std::vector<uint32_t> dep_nodes;
+  std::vector<uint32_t>& dep_nodes = dep_scratch_;
+  dep_nodes.clear();
   const absl::Span<const IdSet::ChunkPtr> chunks = deps.chunks();
   size_t next = 0;
   while (next < chunks.size() && next < done_prefix_.size() &&
@@ -123,7 +124,7 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
     }
   }
   Node& node = nodes_[self];
-  node.deps = std::move(dep_nodes);
+  node.deps.assign(dep_nodes.begin(), dep_nodes.end());  // one allocation
   node.key = key;
   node.nop = nop;
   node.deps_digest = digest;
@@ -297,7 +298,10 @@ void DependencyExecutor::MarkDone(uint32_t m, ExecuteFn execute) {
     if (node.id.counter >= row.size()) row.resize(node.id.counter + 1, 0);
     row[node.id.counter] = 1;
   }
-  node.blocked_dependents.clear();
+  // Nothing reads a done command's edges again (walks and checks stop at
+  // done commands): give the memory back.
+  std::vector<uint32_t>().swap(node.deps);
+  std::vector<uint32_t>().swap(node.blocked_dependents);
   if (!node.nop) {
     ++executed_count_;
     execute(node.id);

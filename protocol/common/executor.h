@@ -165,7 +165,7 @@ class DependencyExecutor {
   };
   std::vector<Frame> frames_;
   // Scratch of Commit() and FinishComponent().
-  std::vector<uint32_t> work_, woken_, members_;
+  std::vector<uint32_t> dep_scratch_, work_, woken_, members_;
   bool executing_ = false;  // inside Run(): execute callbacks may be called
 };
 

@@ -76,6 +76,21 @@ ChunkPtr ChunkOf(It first, It last) {
 // x ∪ y of one block. Returns null if y ⊆ x (x is the union).
 template <typename It>
 ChunkPtr MergeInto(const Chunk& x, It y, It y_end) {
+  if (x.ids.back() < *y) {
+    // All of y comes after x (new ids are the highest): an append, without
+    // the merge walk.
+    Chunk chunk;
+    chunk.block = x.block;
+    chunk.ids.reserve(x.ids.size() +
+                      static_cast<size_t>(std::distance(y, y_end)));
+    chunk.ids.assign(x.ids.begin(), x.ids.end());
+    chunk.sum = x.sum;
+    for (It it = y; it != y_end; ++it) {
+      chunk.ids.push_back(*it);
+      chunk.sum += SetDigestTerm(*it);
+    }
+    return Intern(std::move(chunk));
+  }
   uint64_t added = 0;
   bool any = false;
   auto in = x.ids.begin();
@@ -229,6 +244,7 @@ IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b) {
   if (sorted_b.empty()) return a;
   const absl::Span<const ChunkPtr> x = a.chunks();
   IdSet::Chunks out;
+  out.reserve(x.size() + 1);
   bool beyond_a = false;
   size_t i = 0;
   for (auto first = sorted_b.begin(); first != sorted_b.end();) {
