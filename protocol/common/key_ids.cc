@@ -48,13 +48,20 @@ void KeyIds::AppendConflicting(bool write, std::vector<CommandId>& out) const {
 }
 
 IdSet KeyIds::Conflicts(bool write) const {
+  return UnionWithConflicts(IdSet(), write);
+}
+
+IdSet KeyIds::UnionWithConflicts(const IdSet& base, bool write) const {
   // A key with a short history: a set built on the spot costs less than
   // keeping one up to date.
   constexpr size_t kBusy = 16;
+  // Pending ids are folded into the kept sets this often: each fold builds
+  // new sets, each unfolded id is merged into every answer.
+  constexpr size_t kFold = 16;
   if (sets_ == nullptr && writes_.size() + reads_.size() < kBusy) {
     std::vector<CommandId> ids;
     AppendConflicting(write, ids);
-    return IdSet::FromSorted(ids);
+    return UnionSorted(base, ids);
   }
   if (sets_ == nullptr) {
     sets_ = std::make_unique<Sets>();
@@ -62,13 +69,14 @@ IdSet KeyIds::Conflicts(bool write) const {
     AppendConflicting(/*write=*/true, all);
     sets_->all = IdSet::FromSorted(all);
     sets_->writes = IdSet::FromSorted(writes_);
-  } else {
+  } else if (sets_->pending_all.size() >= kFold) {
     sets_->all = UnionSorted(sets_->all, sets_->pending_all);
     sets_->writes = UnionSorted(sets_->writes, sets_->pending_writes);
     sets_->pending_all.clear();
     sets_->pending_writes.clear();
   }
-  return write ? sets_->all : sets_->writes;
+  return write ? UnionSorted(Union(base, sets_->all), sets_->pending_all)
+               : UnionSorted(Union(base, sets_->writes), sets_->pending_writes);
 }
 
 }  // namespace epsim::protocol

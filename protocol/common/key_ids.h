@@ -6,10 +6,11 @@
 //
 // With conflicts a key's history is long (thousands of ids on a hot key)
 // and a conflict set is asked for at every PreAccept. A busy key therefore
-// also keeps its conflict sets as IdSets, brought up to date when one is
-// asked for: the caller's D ∪ conflicts then merges only the blocks where
-// they differ (interned chunks, id_set.h) instead of walking the key's whole
-// history. An erase drops them (rebuilt when next asked for).
+// also keeps its conflict sets as IdSets plus the ids inserted since (folded
+// in every kFold insertions): the caller's D ∪ conflicts then merges only
+// the blocks where they differ (interned chunks, id_set.h) instead of
+// walking the key's whole history. An erase drops them (rebuilt when next
+// asked for).
 #ifndef EPSIM_PROTOCOL_COMMON_KEY_IDS_H_
 #define EPSIM_PROTOCOL_COMMON_KEY_IDS_H_
 
@@ -51,6 +52,10 @@ class KeyIds {
   void AppendConflicting(bool write, std::vector<CommandId>& out) const;
   // The same ids as a set.
   IdSet Conflicts(bool write) const;
+  // base ∪ Conflicts(write), without building the conflict set first: a
+  // PreAccept's D usually holds most of a busy key's conflicts already, and
+  // then the result shares D's storage (or its chunks).
+  IdSet UnionWithConflicts(const IdSet& base, bool write) const;
 
  private:
   // Ids are created with growing counters, so an insertion lands at or near

@@ -144,16 +144,21 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
   if (buffered_.contains(id)) retry_ids_.push_back(id);
 }
 
-IdSet StarReplica::LocalConflicts(const Command& c,
-                                  const CommandId& exclude) const {
+IdSet StarReplica::LocalConflicts(const Command& c, const CommandId& exclude,
+                                  const IdSet& base) const {
   EPSIM_CHECK(!c.nop) << "conflicts are computed for client payloads only";
-  IdSet keyed;
+  // Merged straight into base: a busy key's conflict set is never built
+  // on its own when base (a PreAccept's D) already holds most of it.
+  IdSet with_keyed = base;
   if (const KeyIndex* index = key_indexes_.Find(c.key)) {
-    keyed = index->cmd.Conflicts(c.IsWrite());
+    with_keyed = index->cmd.UnionWithConflicts(base, c.IsWrite());
   }
   // A Nop conflicts with every payload (I.2); never a self-dependency
-  // (pitfall 8).
-  return Without(Union(keyed, nop_ids_), exclude);
+  // (pitfall 8). `exclude` is taken out of the conflicts only: an id base
+  // holds stays.
+  IdSet result = Without(Union(with_keyed, nop_ids_), exclude);
+  if (base.Contains(exclude)) result = UnionSorted(result, {exclude});
+  return result;
 }
 
 // ---------------------------------------------------------------------------
@@ -376,7 +381,7 @@ void StarReplica::HandlePreAccept(NodeId from, const StarMessage& m) {
   EPSIM_CHECK(m.cmd != nullptr && !m.cmd->nop);
   // D ∪ local conflicts, computed before cmd[id] is written. Usually the
   // coordinator saw everything this process has: then D is shared as is.
-  inst.dep = Union(m.deps, LocalConflicts(*m.cmd, m.id));
+  inst.dep = LocalConflicts(*m.cmd, m.id, m.deps);
   SetCmd(m.id, inst, m.cmd);
   SetInitCmd(m.id, inst, m.cmd);
   inst.init_dep = m.deps;

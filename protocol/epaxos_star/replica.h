@@ -154,7 +154,9 @@ class StarReplica final : public Replica {
   void SetInitCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetBal(const CommandId& id, Instance& inst, Ballot b);
   // { id' != exclude | cmd[id'] ⋈ c } over every locally known id'.
-  IdSet LocalConflicts(const Command& c, const CommandId& exclude) const;
+  // base ∪ (C1/C2's conflict set of c without `exclude`).
+  IdSet LocalConflicts(const Command& c, const CommandId& exclude,
+                       const IdSet& base = IdSet()) const;
 
   // Sending. Self copies are queued and handled before the step ends.
   void SendTo(NodeId to, std::shared_ptr<StarMessage> m);

@@ -38,7 +38,19 @@ TEST(KeyIdsTest, ABusyKeysKeptSetsFollowEveryChange) {
   KeyIds key;
   std::vector<CommandId> all;
   std::vector<CommandId> writes;
+  // A D from elsewhere: ids of this key and ids of others (origin 7).
+  const std::vector<CommandId> base_ids = {Id(0, 2), Id(7, 5), Id(1, 90),
+                                           Id(7, 150), Id(2, 260)};
+  const IdSet base(base_ids);
+  auto with_base = [&](std::vector<CommandId> ids) {
+    ids.insert(ids.end(), base_ids.begin(), base_ids.end());
+    return IdSet(ids);
+  };
   auto check = [&](const KeyIds& k) {
+    // Merged into a base first (answers with ids not yet folded into the
+    // kept sets), then on their own.
+    EXPECT_EQ(k.UnionWithConflicts(base, true), with_base(all));
+    EXPECT_EQ(k.UnionWithConflicts(base, false), with_base(writes));
     EXPECT_EQ(k.Conflicts(true), IdSet(all));
     EXPECT_EQ(k.Conflicts(false), IdSet(writes));
     EXPECT_EQ(Appended(k, true), IdSet(all).ToVector());
@@ -51,7 +63,7 @@ TEST(KeyIdsTest, ABusyKeysKeptSetsFollowEveryChange) {
       all.push_back(Id(o, c));
       if (write) writes.push_back(Id(o, c));
     }
-    if (c % 25 == 0) check(key);
+    if (c % 25 == 0 || (c > 30 && c < 60)) check(key);
   }
   for (uint64_t c = 3; c <= 200; c += 7) {  // the holes, late
     key.Insert(Id(0, c), /*write=*/true);
