@@ -18,16 +18,16 @@
 #ifndef EPSIM_PROTOCOL_COMMON_KEY_H_
 #define EPSIM_PROTOCOL_COMMON_KEY_H_
 
-#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "protocol/common/stable_chunks.h"
 
 namespace epsim::protocol {
 
@@ -76,8 +76,8 @@ class Key {
 
 // Per-key values in a table indexed by Key::index(): a look-up is two loads,
 // no hashing of text, and keys added one after another sit together in
-// memory. Values stay in place as keys are added (they live in fixed chunks
-// that never move), so a caller may hold one entry while creating another.
+// memory. Values stay in place as keys are added (they live in StableChunks,
+// which never move), so a caller may hold one entry while creating another.
 // Entries are never removed.
 template <typename T>
 class KeyMap {
@@ -88,13 +88,10 @@ class KeyMap {
     if (index >= slots_.size()) slots_.resize(index + 1, 0);
     uint32_t& slot = slots_[index];
     if (slot == 0) {
-      if (keys_.size() % kChunkSize == 0) {
-        chunks_.push_back(std::make_unique<Chunk>());
-      }
       keys_.push_back(key);
       slot = static_cast<uint32_t>(keys_.size());
     }
-    return At(slot - 1);
+    return values_.Get(slot - 1);
   }
 
   // The entry of `key`, or null.
@@ -104,7 +101,7 @@ class KeyMap {
   const T* Find(const Key& key) const {
     const uint32_t index = key.index();
     if (index >= slots_.size() || slots_[index] == 0) return nullptr;
-    return &At(slots_[index] - 1);
+    return values_.Find(slots_[index] - 1);
   }
 
   size_t size() const { return keys_.size(); }
@@ -114,7 +111,7 @@ class KeyMap {
   // (deterministic: the run adds them in its own order).
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (size_t i = 0; i < keys_.size(); ++i) fn(keys_[i], At(i));
+    for (size_t i = 0; i < keys_.size(); ++i) fn(keys_[i], *values_.Find(i));
   }
 
   // Equal as maps: the same keys with equal values, whatever the order they
@@ -123,41 +120,15 @@ class KeyMap {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.keys_.size(); ++i) {
       const T* other = b.Find(a.keys_[i]);
-      if (other == nullptr || !(*other == a.At(i))) return false;
+      if (other == nullptr || !(*other == *a.values_.Find(i))) return false;
     }
     return true;
   }
 
-  // Deep copies.
-  KeyMap() = default;
-  KeyMap(const KeyMap& other) { *this = other; }
-  KeyMap& operator=(const KeyMap& other) {
-    if (this == &other) return *this;
-    slots_ = other.slots_;
-    keys_ = other.keys_;
-    chunks_.clear();
-    for (const auto& chunk : other.chunks_) {
-      chunks_.push_back(std::make_unique<Chunk>(*chunk));
-    }
-    return *this;
-  }
-  KeyMap(KeyMap&&) noexcept = default;
-  KeyMap& operator=(KeyMap&&) noexcept = default;
-
  private:
-  static constexpr size_t kChunkBits = 6;
-  static constexpr size_t kChunkSize = size_t{1} << kChunkBits;
-  using Chunk = std::array<T, kChunkSize>;
-  T& At(size_t slot) {
-    return (*chunks_[slot >> kChunkBits])[slot % kChunkSize];
-  }
-  const T& At(size_t slot) const {
-    return (*chunks_[slot >> kChunkBits])[slot % kChunkSize];
-  }
-
   std::vector<uint32_t> slots_;  // by Key::index(): 0 absent, else 1 + slot
   std::vector<Key> keys_;        // by slot
-  std::vector<std::unique_ptr<Chunk>> chunks_;  // values by slot
+  StableChunks<T> values_;       // by slot (copies are deep)
 };
 
 }  // namespace epsim::protocol

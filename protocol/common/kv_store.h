@@ -32,7 +32,6 @@ class KvStore {
 
   // The value of `key`, or null if it was never written.
   const std::string* Find(const Key& key) const { return data_.Find(key); }
-  size_t size() const { return data_.size(); }
   // Digest of the data, for convergence checks and state hashes: a sum over
   // the entries, so it does not depend on the order keys were written in.
   uint64_t Digest() const;
