@@ -202,23 +202,58 @@ std::string IdSet::ToString() const {
                       "}");
 }
 
+namespace {
+
+// Whether a ∪ b holds ids that a lacks and ids that b lacks, found by
+// walking the chunk lists without copying any (chunks held by both as one
+// object are passed over by address); stops as soon as both are known.
+struct Beyond {
+  bool a = false;
+  bool b = false;
+};
+Beyond UnionBeyond(absl::Span<const ChunkPtr> x, absl::Span<const ChunkPtr> y) {
+  Beyond beyond;
+  size_t i = 0, j = 0;
+  while ((i < x.size() || j < y.size()) && !(beyond.a && beyond.b)) {
+    if (j == y.size() || (i < x.size() && x[i]->block < y[j]->block)) {
+      ++i;
+      beyond.b = true;
+    } else if (i == x.size() || y[j]->block < x[i]->block) {
+      ++j;
+      beyond.a = true;
+    } else {
+      const Chunk& cx = *x[i++];
+      const Chunk& cy = *y[j++];
+      if (&cx == &cy) continue;
+      beyond.a = beyond.a || !std::includes(cx.ids.begin(), cx.ids.end(),
+                                            cy.ids.begin(), cy.ids.end());
+      beyond.b = beyond.b || !std::includes(cy.ids.begin(), cy.ids.end(),
+                                            cx.ids.begin(), cx.ids.end());
+    }
+  }
+  return beyond;
+}
+
+}  // namespace
+
 IdSet Union(const IdSet& a, const IdSet& b) {
   if (a.SharesStorageWith(b) || b.empty()) return a;
   if (a.empty()) return b;
   const absl::Span<const ChunkPtr> x = a.chunks();
   const absl::Span<const ChunkPtr> y = b.chunks();
+  // Usually one operand holds the other: then it is the answer, and no
+  // chunk pointer is copied.
+  const Beyond beyond = UnionBeyond(x, y);
+  if (!beyond.a) return a;
+  if (!beyond.b) return b;
   IdSet::Chunks out;
   out.reserve(std::max(x.size(), y.size()));
-  bool beyond_a = false;  // the union holds ids a lacks
-  bool beyond_b = false;  // ... ids b lacks
   size_t i = 0, j = 0;
   while (i < x.size() || j < y.size()) {
     if (j == y.size() || (i < x.size() && x[i]->block < y[j]->block)) {
       out.push_back(x[i++]);
-      beyond_b = true;
     } else if (i == x.size() || y[j]->block < x[i]->block) {
       out.push_back(y[j++]);
-      beyond_a = true;
     } else {
       const ChunkPtr& cx = x[i++];
       const ChunkPtr& cy = y[j++];
@@ -226,17 +261,12 @@ IdSet Union(const IdSet& a, const IdSet& b) {
         out.push_back(cx);
       } else if (ChunkPtr merged =
                      MergeInto(*cx, cy->ids.begin(), cy->ids.end())) {
-        beyond_a = true;
-        beyond_b = beyond_b || merged->ids.size() > cy->ids.size();
         out.push_back(std::move(merged));
       } else {
-        beyond_b = true;  // cy ⊂ cx, and not equal
-        out.push_back(cx);
+        out.push_back(cx);  // cy ⊂ cx
       }
     }
   }
-  if (!beyond_a) return a;
-  if (!beyond_b) return b;
   return IdSet::Make(std::move(out));
 }
 

@@ -155,9 +155,23 @@ TEST(IdSetTest, AgreesWithAPlainSortedSet) {
   };
   for (int round = 0; round < 300; ++round) {
     const std::set<CommandId> x = random_ids(rng.Below(200));
-    std::set<CommandId> y = rng.Below(2) == 0 ? x : random_ids(rng.Below(200));
-    for (size_t extra = rng.Below(4); extra > 0; --extra) {
-      y.insert(Id(static_cast<uint32_t>(rng.Below(5)), rng.Below(4 * kBlock)));
+    // y: x and a few more, a part of x, or unrelated.
+    std::set<CommandId> y;
+    switch (rng.Below(3)) {
+      case 0:
+        y = x;
+        for (size_t extra = rng.Below(4); extra > 0; --extra) {
+          y.insert(
+              Id(static_cast<uint32_t>(rng.Below(5)), rng.Below(4 * kBlock)));
+        }
+        break;
+      case 1:
+        for (const CommandId& id : x) {
+          if (rng.Below(4) != 0) y.insert(id);
+        }
+        break;
+      default:
+        y = random_ids(rng.Below(200));
     }
     const IdSet a = IdSet::FromSorted(as_vector(x));
     const IdSet b = IdSet::FromSorted(as_vector(y));
@@ -171,6 +185,12 @@ TEST(IdSetTest, AgreesWithAPlainSortedSet) {
       EXPECT_EQ(u, IdSet::FromSorted(as_vector(both)));
     }
     EXPECT_EQ(a == b, x == y);
+    // An operand that holds the other is the union itself.
+    if (std::includes(x.begin(), x.end(), y.begin(), y.end())) {
+      EXPECT_TRUE(Union(a, b).SharesStorageWith(a));
+    } else if (std::includes(y.begin(), y.end(), x.begin(), x.end())) {
+      EXPECT_TRUE(Union(a, b).SharesStorageWith(b));
+    }
     const CommandId probe(
         Id(static_cast<uint32_t>(rng.Below(5)), rng.Below(4 * kBlock)));
     EXPECT_EQ(a.Contains(probe), x.contains(probe));
