@@ -270,8 +270,34 @@ IdSet Union(const IdSet& a, const IdSet& b) {
   return IdSet::Make(std::move(out));
 }
 
+namespace {
+
+// Whether `set` holds every id of `sorted` (sorted, without duplicates): one
+// search for the first id's block, then a walk forward.
+bool HoldsAllSorted(absl::Span<const ChunkPtr> set,
+                    absl::Span<const CommandId> sorted) {
+  auto chunk = set.begin();
+  for (const CommandId& id : sorted) {
+    const uint64_t block = IdSet::BlockOf(id);
+    if (chunk != set.end() && (*chunk)->block < block) {
+      chunk = std::lower_bound(
+          chunk, set.end(), block,
+          [](const ChunkPtr& c, uint64_t b) { return c->block < b; });
+    }
+    if (chunk == set.end() || (*chunk)->block != block ||
+        !std::binary_search((*chunk)->ids.begin(), (*chunk)->ids.end(), id)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b) {
   if (sorted_b.empty()) return a;
+  // A set that holds them all is the answer: no chunk pointer is copied.
+  if (HoldsAllSorted(a.chunks(), sorted_b)) return a;
   const absl::Span<const ChunkPtr> x = a.chunks();
   IdSet::Chunks out;
   out.reserve(x.size() + 1);

@@ -188,6 +188,7 @@ TEST(IdSetTest, AgreesWithAPlainSortedSet) {
     // An operand that holds the other is the union itself.
     if (std::includes(x.begin(), x.end(), y.begin(), y.end())) {
       EXPECT_TRUE(Union(a, b).SharesStorageWith(a));
+      EXPECT_TRUE(UnionSorted(a, as_vector(y)).SharesStorageWith(a));
     } else if (std::includes(y.begin(), y.end(), x.begin(), x.end())) {
       EXPECT_TRUE(Union(a, b).SharesStorageWith(b));
     }
