@@ -16,6 +16,9 @@ struct BenchOptions {
   bool quiet = false;
   // --protocol only: the conflict rates to run (default 0 and 0.25).
   std::vector<double> conflicts = {0.0, 0.25};
+  // --protocol only: each of the 50 clients' commands (longer runs show how
+  // the cost per message grows with a hot key's history).
+  int64_t commands_per_client = 400;
 };
 
 // The median (the mean of the two middle values for an even count); 0 for

@@ -1,5 +1,5 @@
-// `epsim bench [check] [--protocol P [--conflict C]] [--repetitions N]
-// [--json] [--quiet]`:
+// `epsim bench [check] [--protocol P [--conflict C] [--commands-per-client
+// N]] [--repetitions N] [--json] [--quiet]`:
 // with no argument, the bare event loop (harness/bench_world.cc); `check`,
 // the linearizability checker; --protocol P, one protocol in the simulator.
 #include <string>
@@ -31,6 +31,10 @@ int BenchCommand(const Args& args) {
   flags.Double("conflict", &conflict,
                "with --protocol: only this conflict rate, 0..1 (default: 0 "
                "and 0.25)");
+  int64_t commands_per_client = 0;
+  flags.Int("commands-per-client", &commands_per_client,
+            "with --protocol: commands each of the 50 clients submits "
+            "(default 400)");
   flags.Bool("json", &options.json, "print one JSON object instead of text");
   flags.Bool("quiet", &options.quiet, "no progress line");
   if (auto s = flags.Parse(args); !s.ok()) return flags.Fail(s);
@@ -50,6 +54,19 @@ int BenchCommand(const Args& args) {
           "--conflict: expected a rate between 0 and 1, got ", conflict)));
     }
     options.conflicts = {conflict};
+  }
+  if (commands_per_client != 0) {
+    if (protocol.empty()) {
+      return flags.Fail(
+          absl::InvalidArgumentError("--commands-per-client needs --protocol"));
+    }
+    if (commands_per_client < 1) {
+      return flags.Fail(absl::InvalidArgumentError(
+          absl::StrCat("--commands-per-client: expected a positive number, "
+                       "got ",
+                       commands_per_client)));
+    }
+    options.commands_per_client = commands_per_client;
   }
   if (!what.empty() && what != "check") {
     return flags.Fail(absl::InvalidArgumentError(absl::StrCat(

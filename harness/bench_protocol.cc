@@ -21,7 +21,8 @@ namespace epsim::harness {
 namespace {
 
 absl::StatusOr<scenarios::Scenario> BenchScenario(const std::string& protocol,
-                                                  double conflict) {
+                                                  double conflict,
+                                                  int64_t commands_per_client) {
   nlohmann::json j = {
       {"name", absl::StrFormat("bench-%s-%g", protocol, conflict * 100)},
       {"topology", "lan"},
@@ -29,7 +30,7 @@ absl::StatusOr<scenarios::Scenario> BenchScenario(const std::string& protocol,
       {"replicas", {0, 1, 2, 3, 4}},
       {"workload",
        {{"clients_per_site", 10},
-        {"commands_per_client", 400},
+        {"commands_per_client", commands_per_client},
         {"conflict", conflict}}},
       {"network", {{"jitter", {{"dist", "exponential"}, {"a", 0.02}}}}},
       {"seed", 1}};
@@ -50,6 +51,7 @@ int BenchProtocol(const std::string& protocol, const BenchOptions& options) {
   progress.Finish();
   nlohmann::json report = {{"protocol", protocol},
                            {"repetitions", options.repetitions},
+                           {"commands_per_client", options.commands_per_client},
                            {"bare_loop_events_per_second", bare.wall},
                            {"bare_loop_events_per_cpu_second", bare.cpu},
                            {"runs", nlohmann::json::array()}};
@@ -61,7 +63,7 @@ int BenchProtocol(const std::string& protocol, const BenchOptions& options) {
   }
   for (double conflict : options.conflicts) {
     absl::StatusOr<scenarios::Scenario> scenario =
-        BenchScenario(protocol, conflict);
+        BenchScenario(protocol, conflict, options.commands_per_client);
     if (!scenario.ok()) {
       std::cerr << "epsim bench: " << scenario.status().message() << "\n";
       return kExitBadInput;

@@ -1,4 +1,4 @@
-// `epsim bench` (the world part): flags and the JSON report.
+// `epsim bench`: flags and the JSON reports (world and protocol).
 #include <string>
 
 #include "gmock/gmock.h"
@@ -21,6 +21,28 @@ TEST(BenchCommandTest, RejectsBadArguments) {
   EXPECT_THAT(r.out, HasSubstr("frobnicate"));
   r = RunEpsim("bench check --protocol epaxos");
   EXPECT_EQ(r.exit_code, 2) << r.out;
+  r = RunEpsim("bench --commands-per-client 10");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("--commands-per-client needs --protocol"));
+  r = RunEpsim("bench --protocol epaxos-star --commands-per-client -3");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("--commands-per-client"));
+}
+
+TEST(BenchCommandTest, ProtocolRunsAsManyCommandsAsAsked) {
+  const auto r = RunEpsim(
+      "bench --protocol epaxos-star --conflict 0.25 --commands-per-client 20 "
+      "--repetitions 1 --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("commands_per_client"), 20);
+  ASSERT_EQ(j.at("runs").size(), 1u);
+  const auto& run = j.at("runs")[0];
+  EXPECT_EQ(run.at("conflict"), 0.25);
+  EXPECT_EQ(run.at("commits"), 50 * 20);  // 50 clients, every command
+  EXPECT_GT(run.at("messages").get<int64_t>(),
+            run.at("commits").get<int64_t>());
+  EXPECT_GT(run.at("cpu_cost_per_event_vs_bare_loop").get<double>(), 0);
 }
 
 TEST(BenchCommandTest, WorldReportIsOneJsonObject) {
