@@ -1,7 +1,6 @@
 #include "checker/invariants.h"
 
 #include <algorithm>
-#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -302,33 +301,21 @@ void RunChecker::KeyLog::Fit(size_t n) {
 void RunChecker::Finish(const std::vector<ReplicaFinalState>& replicas,
                         const Where& where) {
   verdicts_.insert_or_assign(std::string(kConvergence), CheckVerdict::kOk);
-  // Executed set (sorted: as given when it already is, else a sorted copy)
-  // -> the first replica with it.
-  struct ByContents {
-    bool operator()(const std::vector<CommandId>* a,
-                    const std::vector<CommandId>* b) const {
-      return *a < *b;
-    }
-  };
-  std::deque<std::vector<CommandId>> sorted_copies;
-  absl::btree_map<const std::vector<CommandId>*, const ReplicaFinalState*,
-                  ByContents>
-      groups;
+  // Executed set -> the first replica with it.
+  absl::btree_map<std::vector<CommandId>, const ReplicaFinalState*> groups;
   for (const ReplicaFinalState& state : replicas) {
-    const std::vector<CommandId>* executed = &state.executed;
-    if (!std::is_sorted(executed->begin(), executed->end())) {
-      executed = &sorted_copies.emplace_back(state.executed);
-      std::sort(sorted_copies.back().begin(), sorted_copies.back().end());
+    std::vector<CommandId> executed = state.executed;
+    if (!std::is_sorted(executed.begin(), executed.end())) {
+      std::sort(executed.begin(), executed.end());
     }
-    auto [it, fresh] = groups.try_emplace(executed, &state);
+    auto [it, fresh] = groups.try_emplace(std::move(executed), &state);
     if (fresh || it->second->digest == state.digest) continue;
-    Violate(
-        kConvergence, where, {}, {it->second->replica, state.replica},
-        absl::StrCat("replicas ", it->second->replica, " and ", state.replica,
-                     " executed the same ", it->first->size(),
-                     " commands but their key-value states differ "
-                     "(digests ",
-                     it->second->digest, " and ", state.digest, ")"));
+    Violate(kConvergence, where, {}, {it->second->replica, state.replica},
+            absl::StrCat("replicas ", it->second->replica, " and ",
+                         state.replica, " executed the same ", it->first.size(),
+                         " commands but their key-value states differ "
+                         "(digests ",
+                         it->second->digest, " and ", state.digest, ")"));
   }
 }
 

@@ -2,6 +2,8 @@
 // N]] [--repetitions N] [--json] [--quiet]`:
 // with no argument, the bare event loop (harness/bench_world.cc); `check`,
 // the linearizability checker; --protocol P, one protocol in the simulator.
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "absl/status/status.h"
@@ -27,11 +29,12 @@ int BenchCommand(const Args& args) {
   flags.String("protocol", &protocol, "benchmark this protocol instead");
   flags.Int("repetitions", &options.repetitions,
             "runs per figure; the median is reported (default 5)");
-  double conflict = -1;
+  // Sentinels for "not given" that no one types (so -1 or 0 are refused).
+  double conflict = std::numeric_limits<double>::quiet_NaN();
   flags.Double("conflict", &conflict,
                "with --protocol: only this conflict rate, 0..1 (default: 0 "
                "and 0.25)");
-  int64_t commands_per_client = 0;
+  int64_t commands_per_client = std::numeric_limits<int64_t>::min();
   flags.Int("commands-per-client", &commands_per_client,
             "with --protocol: commands each of the 50 clients submits "
             "(default 400)");
@@ -44,7 +47,7 @@ int BenchCommand(const Args& args) {
         absl::StrCat("--repetitions: expected a positive number, got ",
                      options.repetitions)));
   }
-  if (conflict != -1) {
+  if (!std::isnan(conflict)) {
     if (protocol.empty()) {
       return flags.Fail(
           absl::InvalidArgumentError("--conflict needs --protocol"));
@@ -55,7 +58,7 @@ int BenchCommand(const Args& args) {
     }
     options.conflicts = {conflict};
   }
-  if (commands_per_client != 0) {
+  if (commands_per_client != std::numeric_limits<int64_t>::min()) {
     if (protocol.empty()) {
       return flags.Fail(
           absl::InvalidArgumentError("--commands-per-client needs --protocol"));

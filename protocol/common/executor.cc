@@ -184,13 +184,7 @@ void DependencyExecutor::Commit(const CommandId& id, const IdSet& deps,
     bool& flag;
     ~Reset() { flag = false; }
   } reset{executing_};
-  if (nodes_[self].deps.empty()) {
-    // Every dependency is done: `id` is a component of its own and runs
-    // now (what Run() would find, without the walk; the common case).
-    MarkDone(self, execute);
-  } else {
-    Run(self, execute);
-  }
+  Run(self, execute);
   for (uint32_t root : woken) Run(root, execute);
 }
 
@@ -200,6 +194,12 @@ void DependencyExecutor::Run(uint32_t root, ExecuteFn execute) {
     // Done, or already found blocked by an earlier run of this commit.
     if (!r.committed || r.done || r.blocked) return;
     EPSIM_CHECK(r.missing == 0);
+    if (r.deps.empty()) {
+      // Every dependency is done: a component of its own, executable (what
+      // the walk would find, without it; the common case).
+      MarkDone(root, execute);
+      return;
+    }
   }
   ++run_stamp_;
   next_index_ = 0;

@@ -115,6 +115,48 @@ bool SameChunk(const ChunkPtr& x, const ChunkPtr& y) {
   return x == y || (x->sum == y->sum && x->ids == y->ids);
 }
 
+// Whether `set` holds every id of `sorted` (sorted, without duplicates): one
+// search for the first id's block, then a walk forward.
+bool HoldsAllSorted(absl::Span<const ChunkPtr> set,
+                    absl::Span<const CommandId> sorted) {
+  auto chunk = set.begin();
+  for (const CommandId& id : sorted) {
+    const uint64_t block = IdSet::BlockOf(id);
+    if (chunk != set.end() && (*chunk)->block < block) {
+      chunk = std::lower_bound(
+          chunk, set.end(), block,
+          [](const ChunkPtr& c, uint64_t b) { return c->block < b; });
+    }
+    if (chunk == set.end() || (*chunk)->block != block ||
+        !std::binary_search((*chunk)->ids.begin(), (*chunk)->ids.end(), id)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Walks the chunks of x and y together by block, calling f(cx, cy) with
+// the chunks of each block (null where a set has none), while f returns
+// true.
+template <typename F>
+void ZipBlocks(absl::Span<const ChunkPtr> x, absl::Span<const ChunkPtr> y,
+               F f) {
+  size_t i = 0, j = 0;
+  while (i < x.size() || j < y.size()) {
+    const ChunkPtr* cx = nullptr;
+    const ChunkPtr* cy = nullptr;
+    if (j == y.size() || (i < x.size() && x[i]->block < y[j]->block)) {
+      cx = &x[i++];
+    } else if (i == x.size() || y[j]->block < x[i]->block) {
+      cy = &y[j++];
+    } else {
+      cx = &x[i++];
+      cy = &y[j++];
+    }
+    if (!f(cx, cy)) return;
+  }
+}
+
 }  // namespace
 
 IdSet::IdSet(std::vector<CommandId> ids) {
@@ -163,13 +205,7 @@ absl::Span<const ChunkPtr> IdSet::chunks() const {
 }
 
 bool IdSet::Contains(const CommandId& id) const {
-  const absl::Span<const ChunkPtr> all = chunks();
-  const uint64_t block = BlockOf(id);
-  auto chunk = std::lower_bound(
-      all.begin(), all.end(), block,
-      [](const ChunkPtr& c, uint64_t b) { return c->block < b; });
-  return chunk != all.end() && (*chunk)->block == block &&
-         std::binary_search((*chunk)->ids.begin(), (*chunk)->ids.end(), id);
+  return HoldsAllSorted(chunks(), absl::MakeConstSpan(&id, 1));
 }
 
 std::vector<CommandId> IdSet::ToVector() const {
@@ -202,97 +238,50 @@ std::string IdSet::ToString() const {
                       "}");
 }
 
-namespace {
-
-// Whether a ∪ b holds ids that a lacks and ids that b lacks, found by
-// walking the chunk lists without copying any (chunks held by both as one
-// object are passed over by address); stops as soon as both are known.
-struct Beyond {
-  bool a = false;
-  bool b = false;
-};
-Beyond UnionBeyond(absl::Span<const ChunkPtr> x, absl::Span<const ChunkPtr> y) {
-  Beyond beyond;
-  size_t i = 0, j = 0;
-  while ((i < x.size() || j < y.size()) && !(beyond.a && beyond.b)) {
-    if (j == y.size() || (i < x.size() && x[i]->block < y[j]->block)) {
-      ++i;
-      beyond.b = true;
-    } else if (i == x.size() || y[j]->block < x[i]->block) {
-      ++j;
-      beyond.a = true;
-    } else {
-      const Chunk& cx = *x[i++];
-      const Chunk& cy = *y[j++];
-      if (&cx == &cy) continue;
-      beyond.a = beyond.a || !std::includes(cx.ids.begin(), cx.ids.end(),
-                                            cy.ids.begin(), cy.ids.end());
-      beyond.b = beyond.b || !std::includes(cy.ids.begin(), cy.ids.end(),
-                                            cx.ids.begin(), cx.ids.end());
-    }
-  }
-  return beyond;
-}
-
-}  // namespace
-
 IdSet Union(const IdSet& a, const IdSet& b) {
   if (a.SharesStorageWith(b) || b.empty()) return a;
   if (a.empty()) return b;
   const absl::Span<const ChunkPtr> x = a.chunks();
   const absl::Span<const ChunkPtr> y = b.chunks();
-  // Usually one operand holds the other: then it is the answer, and no
-  // chunk pointer is copied.
-  const Beyond beyond = UnionBeyond(x, y);
-  if (!beyond.a) return a;
-  if (!beyond.b) return b;
+  // Usually one operand holds the other: then it is the answer. Found
+  // without copying a chunk pointer (chunks held by both as one object are
+  // passed over by address), stopping once both are known to lack ids.
+  bool beyond_a = false;  // the union holds ids a lacks
+  bool beyond_b = false;  // ... ids b lacks
+  ZipBlocks(x, y, [&](const ChunkPtr* cx, const ChunkPtr* cy) {
+    if (cy == nullptr) {
+      beyond_b = true;
+    } else if (cx == nullptr) {
+      beyond_a = true;
+    } else if (*cx != *cy) {
+      const auto& xs = (*cx)->ids;
+      const auto& ys = (*cy)->ids;
+      beyond_a = beyond_a ||
+                 !std::includes(xs.begin(), xs.end(), ys.begin(), ys.end());
+      beyond_b = beyond_b ||
+                 !std::includes(ys.begin(), ys.end(), xs.begin(), xs.end());
+    }
+    return !(beyond_a && beyond_b);
+  });
+  if (!beyond_a) return a;
+  if (!beyond_b) return b;
   IdSet::Chunks out;
   out.reserve(std::max(x.size(), y.size()));
-  size_t i = 0, j = 0;
-  while (i < x.size() || j < y.size()) {
-    if (j == y.size() || (i < x.size() && x[i]->block < y[j]->block)) {
-      out.push_back(x[i++]);
-    } else if (i == x.size() || y[j]->block < x[i]->block) {
-      out.push_back(y[j++]);
+  ZipBlocks(x, y, [&out](const ChunkPtr* cx, const ChunkPtr* cy) {
+    if (cy == nullptr || (cx != nullptr && SameChunk(*cx, *cy))) {
+      out.push_back(*cx);
+    } else if (cx == nullptr) {
+      out.push_back(*cy);
+    } else if (ChunkPtr merged =
+                   MergeInto(**cx, (*cy)->ids.begin(), (*cy)->ids.end())) {
+      out.push_back(std::move(merged));
     } else {
-      const ChunkPtr& cx = x[i++];
-      const ChunkPtr& cy = y[j++];
-      if (SameChunk(cx, cy)) {
-        out.push_back(cx);
-      } else if (ChunkPtr merged =
-                     MergeInto(*cx, cy->ids.begin(), cy->ids.end())) {
-        out.push_back(std::move(merged));
-      } else {
-        out.push_back(cx);  // cy ⊂ cx
-      }
+      out.push_back(*cx);  // cy ⊂ cx
     }
-  }
+    return true;
+  });
   return IdSet::Make(std::move(out));
 }
-
-namespace {
-
-// Whether `set` holds every id of `sorted` (sorted, without duplicates): one
-// search for the first id's block, then a walk forward.
-bool HoldsAllSorted(absl::Span<const ChunkPtr> set,
-                    absl::Span<const CommandId> sorted) {
-  auto chunk = set.begin();
-  for (const CommandId& id : sorted) {
-    const uint64_t block = IdSet::BlockOf(id);
-    if (chunk != set.end() && (*chunk)->block < block) {
-      chunk = std::lower_bound(
-          chunk, set.end(), block,
-          [](const ChunkPtr& c, uint64_t b) { return c->block < b; });
-    }
-    if (chunk == set.end() || (*chunk)->block != block ||
-        !std::binary_search((*chunk)->ids.begin(), (*chunk)->ids.end(), id)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 IdSet UnionSorted(const IdSet& a, absl::Span<const CommandId> sorted_b) {
   if (sorted_b.empty()) return a;

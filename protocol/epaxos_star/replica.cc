@@ -154,11 +154,8 @@ IdSet StarReplica::LocalConflicts(const Command& c, const CommandId& exclude,
     with_keyed = index->cmd.UnionWithConflicts(base, c.IsWrite());
   }
   // A Nop conflicts with every payload (I.2); never a self-dependency
-  // (pitfall 8). `exclude` is taken out of the conflicts only: an id base
-  // holds stays.
-  IdSet result = Without(Union(with_keyed, nop_ids_), exclude);
-  if (base.Contains(exclude)) result = UnionSorted(result, {exclude});
-  return result;
+  // (pitfall 8).
+  return Without(Union(with_keyed, nop_ids_), exclude);
 }
 
 // ---------------------------------------------------------------------------

@@ -153,8 +153,9 @@ class StarReplica final : public Replica {
   void SetCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetInitCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetBal(const CommandId& id, Instance& inst, Ballot b);
-  // { id' != exclude | cmd[id'] ⋈ c } over every locally known id'.
-  // base ∪ (C1/C2's conflict set of c without `exclude`).
+  // (base ∪ { id' | cmd[id'] ⋈ c }) \ {exclude} over every locally known
+  // id': C1's D (base empty) or C2's D ∪ conflicts, never holding the
+  // command's own id (pitfall 8).
   IdSet LocalConflicts(const Command& c, const CommandId& exclude,
                        const IdSet& base = IdSet()) const;
 

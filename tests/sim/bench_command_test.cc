@@ -24,9 +24,16 @@ TEST(BenchCommandTest, RejectsBadArguments) {
   r = RunEpsim("bench --commands-per-client 10");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr("--commands-per-client needs --protocol"));
-  r = RunEpsim("bench --protocol epaxos-star --commands-per-client -3");
+  for (const char* bad : {"-3", "0"}) {
+    r = RunEpsim(
+        std::string("bench --protocol epaxos-star --commands-per-client ") +
+        bad);
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("--commands-per-client: expected a positive"));
+  }
+  r = RunEpsim("bench --protocol epaxos-star --conflict -1");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("--commands-per-client"));
+  EXPECT_THAT(r.out, HasSubstr("--conflict: expected a rate"));
 }
 
 TEST(BenchCommandTest, ProtocolRunsAsManyCommandsAsAsked) {
