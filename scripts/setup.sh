@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git
-  libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev libbenchmark-dev
+  libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   clang-format python3 python3-matplotlib parallel
 )
 

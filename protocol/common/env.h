@@ -1,6 +1,7 @@
 // The environment a replica runs in: the only way a protocol touches the
-// outside world. The simulator implements it (harness/), a real runtime could
-// too; protocol code never includes anything of sim/.
+// outside world. The simulated world implements it (scenarios/simulation.cc),
+// the explorer its own (explore/explore.cc), and a real runtime could too;
+// protocol code never includes anything of sim/.
 #ifndef EPSIM_PROTOCOL_COMMON_ENV_H_
 #define EPSIM_PROTOCOL_COMMON_ENV_H_
 

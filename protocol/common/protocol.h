@@ -1,6 +1,6 @@
 // A protocol as a plug-in: a named factory of replicas plus the safety checks
 // that only make sense for it (EPaxos* supplies Visibility, EPaxos its seq
-// agreement, ...). Protocols register in protocol/registry.cc; the harness
+// agreement, ...). Protocols register in protocol/builtin.cc; the engines
 // asks the registry by name ("epaxos-star", "epaxos:ballots=split").
 #ifndef EPSIM_PROTOCOL_COMMON_PROTOCOL_H_
 #define EPSIM_PROTOCOL_COMMON_PROTOCOL_H_

@@ -46,7 +46,7 @@ class LintTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout)
 
     def test_outside_deterministic_dirs_is_not_flagged(self):
-        result = run_lint({"harness/a.cc": "std::thread th;\n"})
+        result = run_lint({"cli/a.cc": "std::thread th;\n"})
         self.assertEqual(result.returncode, 0, result.stdout)
 
     def test_unformatted_file_is_flagged(self):

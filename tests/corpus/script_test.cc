@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "scenarios/scenario.h"
 #include "scenarios/simulation.h"
-#include "tests/harness/command_util.h"
+#include "tests/util/command_util.h"
 
 namespace epsim::scenarios {
 namespace {

@@ -1,7 +1,7 @@
 // Seeds of `epsim fuzz` (built-in base, crash-stop model) that once broke
 // EPaxos*, replayed from their generated cases: every check must hold.
+#include "fuzz/fuzz_plan.h"
 #include "gtest/gtest.h"
-#include "harness/fuzz_plan.h"
 #include "protocol/common/protocol.h"
 #include "scenarios/simulation.h"
 
@@ -15,11 +15,11 @@ TEST(FuzzRegressionTest, OnceFailingSeedsPassEveryCheck) {
   absl::StatusOr<protocol::ProtocolSpec> spec =
       protocol::ProtocolSpec::Parse("epaxos-star");
   ASSERT_TRUE(spec.ok());
-  harness::FuzzPlanOptions options;
+  fuzz::FuzzPlanOptions options;
   options.vary_replicas = true;
   for (uint64_t seed : {97, 29799, 31082, 40421, 57101}) {
-    absl::StatusOr<harness::FuzzCase> fuzz_case = harness::GenerateFuzzCase(
-        harness::DefaultFuzzBase(), *spec, seed, options);
+    absl::StatusOr<fuzz::FuzzCase> fuzz_case =
+        fuzz::GenerateFuzzCase(fuzz::DefaultFuzzBase(), *spec, seed, options);
     ASSERT_TRUE(fuzz_case.ok()) << fuzz_case.status();
     absl::StatusOr<scenarios::RunResult> r =
         scenarios::Simulate(fuzz_case->scenario, {});

@@ -1,6 +1,6 @@
 // The explorer on toy protocols whose state spaces can be counted by hand,
 // on a deliberately broken protocol, and on the real EPaxos*/EPaxos.
-#include "harness/explore.h"
+#include "explore/explore.h"
 
 #include <memory>
 #include <optional>
@@ -13,9 +13,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "protocol/common/protocol.h"
-#include "tests/harness/command_util.h"
+#include "tests/util/command_util.h"
 
-namespace epsim::harness {
+namespace epsim::explore {
 namespace {
 
 using protocol::CommandId;
@@ -328,4 +328,4 @@ TEST(ExploreCommandTest, WritesAViolatingScheduleThatReplays) {
 }
 
 }  // namespace
-}  // namespace epsim::harness
+}  // namespace epsim::explore

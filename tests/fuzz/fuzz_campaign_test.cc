@@ -5,7 +5,7 @@
 //
 // Naming convention: a test whose name contains "Slow" takes more than a few
 // seconds; `ctest -E Slow` (or --gtest_filter=-*Slow*) skips them.
-#include "harness/fuzz_campaign.h"
+#include "fuzz/fuzz_campaign.h"
 
 #include <sys/wait.h>
 
@@ -17,13 +17,13 @@
 #include <iterator>
 #include <string>
 
+#include "fuzz/fuzz_plan.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/fuzz_plan.h"
 #include "nlohmann/json.hpp"
-#include "tests/harness/command_util.h"
+#include "tests/util/command_util.h"
 
-namespace epsim::harness {
+namespace epsim::fuzz {
 namespace {
 
 using ::testing::HasSubstr;
@@ -267,4 +267,4 @@ TEST(FuzzCampaignTest, EpaxosSingleBallotBreaksAgreementWithin250Seeds) {
 }
 
 }  // namespace
-}  // namespace epsim::harness
+}  // namespace epsim::fuzz

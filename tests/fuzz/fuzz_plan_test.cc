@@ -1,18 +1,18 @@
 // The fuzzer's per-seed cases: deterministic, swarm (families vary per
 // seed), inside the crash-stop model when asked, valid protocol parameters.
-#include "harness/fuzz_plan.h"
+#include "fuzz/fuzz_plan.h"
 
 #include <algorithm>
 #include <set>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "fuzz/shrink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/shrink.h"
 #include "protocol/common/protocol.h"
 
-namespace epsim::harness {
+namespace epsim::fuzz {
 namespace {
 
 using scenarios::FaultEvent;
@@ -244,4 +244,4 @@ TEST(FuzzPlanTest, FaultUnitsPairEachFaultWithItsEnd) {
 }
 
 }  // namespace
-}  // namespace epsim::harness
+}  // namespace epsim::fuzz

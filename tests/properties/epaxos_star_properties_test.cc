@@ -1,6 +1,6 @@
 // EPaxos* over many seeds in the simulated world (issue 3's property
 // tests). Each seed draws its own fault plan by swarm testing
-// (harness/fuzz_plan.h):
+// (fuzz/fuzz_plan.h):
 // - inside the model (reliable links, at most f down at once, delays,
 //   duplication, partitions and cuts that heal): every check holds,
 //   liveness included, so every command of a live client executes;
@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "fuzz/fuzz_plan.h"
 #include "gtest/gtest.h"
-#include "harness/fuzz_plan.h"
 #include "protocol/common/protocol.h"
 #include "scenarios/simulation.h"
 
@@ -30,18 +30,18 @@ std::string Describe(const scenarios::RunResult& r) {
   return absl::StrCat(out, "replay: ", r.replay_command);
 }
 
-void RunSeeds(harness::FaultModel model, uint64_t seeds, bool liveness_owed) {
-  const scenarios::Scenario base = harness::DefaultFuzzBase();
+void RunSeeds(fuzz::FaultModel model, uint64_t seeds, bool liveness_owed) {
+  const scenarios::Scenario base = fuzz::DefaultFuzzBase();
   absl::StatusOr<protocol::ProtocolSpec> spec =
       protocol::ProtocolSpec::Parse("epaxos-star");
   ASSERT_TRUE(spec.ok());
-  harness::FuzzPlanOptions options;
+  fuzz::FuzzPlanOptions options;
   options.model = model;
   options.vary_replicas = true;
   int with_faults = 0;
   for (uint64_t seed = 1; seed <= seeds; ++seed) {
-    absl::StatusOr<harness::FuzzCase> fuzz_case =
-        harness::GenerateFuzzCase(base, *spec, seed, options);
+    absl::StatusOr<fuzz::FuzzCase> fuzz_case =
+        fuzz::GenerateFuzzCase(base, *spec, seed, options);
     ASSERT_TRUE(fuzz_case.ok()) << fuzz_case.status();
     with_faults += !fuzz_case->scenario.faults.empty();
     absl::StatusOr<scenarios::RunResult> r =
@@ -64,12 +64,12 @@ void RunSeeds(harness::FaultModel model, uint64_t seeds, bool liveness_owed) {
 }
 
 TEST(EpaxosStarPropertiesTest, InsideTheModelSafetyAndLivenessHold) {
-  RunSeeds(harness::FaultModel::kCrashStop, kSeedsInsideTheModel,
+  RunSeeds(fuzz::FaultModel::kCrashStop, kSeedsInsideTheModel,
            /*liveness_owed=*/true);
 }
 
 TEST(EpaxosStarPropertiesTest, BeyondTheModelSafetyStillHolds) {
-  RunSeeds(harness::FaultModel::kAny, kSeedsBeyondTheModel,
+  RunSeeds(fuzz::FaultModel::kAny, kSeedsBeyondTheModel,
            /*liveness_owed=*/false);
 }
 

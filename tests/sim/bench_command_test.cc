@@ -4,7 +4,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/harness/command_util.h"
+#include "tests/util/command_util.h"
 
 namespace epsim {
 namespace {

@@ -1,0 +1,1566 @@
+#include "explore/explore.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "base/check.h"
+#include "base/strings.h"
+#include "protocol/common/env.h"
+#include "protocol/common/records.h"
+#include "protocol/common/replica.h"
+#include "protocol/epaxos/replica.h"
+#include "sim/random.h"
+
+namespace epsim::explore {
+
+using protocol::CommandId;
+using protocol::CommitRecord;
+using protocol::ExecutionRecord;
+using protocol::MessagePtr;
+using protocol::NodeId;
+using protocol::Replica;
+using protocol::TimerId;
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+protocol::Command ExploreConfig::CommandAt(int i) const {
+  protocol::Command c;
+  c.request = protocol::RequestId{i, 0};
+  // kAll: every command writes "x". kNone: each its own key. kPairs: gets
+  // do not conflict with each other, so "command 1 conflicts with every
+  // other, the others not with each other" is one put and gets of "x".
+  c.key = absl::StrCat(conflicts == Conflicts::kNone ? "k" : "x",
+                       conflicts == Conflicts::kNone ? absl::StrCat(i) : "");
+  const bool get = conflicts == Conflicts::kPairs && i > 0;
+  c.op = get ? protocol::OpType::kGet : protocol::OpType::kPut;
+  if (!get) c.value = absl::StrCat("v", i);
+  return c;
+}
+
+std::string_view ConflictsName(ExploreConfig::Conflicts c) {
+  switch (c) {
+    case ExploreConfig::Conflicts::kAll:
+      return "all";
+    case ExploreConfig::Conflicts::kNone:
+      return "none";
+    case ExploreConfig::Conflicts::kPairs:
+      return "pairs";
+  }
+  return "?";
+}
+
+std::string_view SubmitName(ExploreConfig::Submit s) {
+  return s == ExploreConfig::Submit::kStart ? "start" : "any";
+}
+
+std::string_view SearchName(ExploreConfig::Search s) {
+  return s == ExploreConfig::Search::kDfs ? "dfs" : "bfs";
+}
+
+std::string ExploreConfig::Describe() const {
+  return absl::StrCat(
+      "n=", replicas, " commands=", commands,
+      " conflicts=", Av(ConflictsName(conflicts)),
+      " submit=", Av(SubmitName(submit)),
+      " model=", lossy ? "lossy" : "reliable", " max-crashes=", max_crashes,
+      " max-recoveries=", max_recoveries, " max-depth=",
+      max_depth > 0 ? absl::StrCat(max_depth) : std::string("none"),
+      " timers=", timers ? "choice" : "ignore",
+      " search=", Av(SearchName(search)));
+}
+
+std::function<bool(uint64_t)> RecoveryTimerClassifier(
+    const protocol::ProtocolSpec& spec) {
+  if (spec.name == "epaxos") {
+    // Every EPaxos timer is an instance's commit/recovery timer.
+    return [](uint64_t tag) {
+      return protocol::epaxos::RecoveryTimerInstance(tag).has_value();
+    };
+  }
+  if (spec.name == "epaxos-star") {
+    // protocol/epaxos_star/replica.h: tag 1 is the fast-path timer T1 (a
+    // choice: it lets the coordinator settle for the slow path with n - f
+    // replies, as TLC's HandlePreAcceptOK may at any moment), tag 2 the
+    // commit/stuck-recovery timer T2/T3 (replaced by StartRecovery choices).
+    return [](uint64_t tag) { return tag == 2; };
+  }
+  return nullptr;
+}
+
+std::string_view StepKindName(ExploreStep::Kind kind) {
+  switch (kind) {
+    case ExploreStep::Kind::kSubmit:
+      return "submit";
+    case ExploreStep::Kind::kDeliver:
+      return "deliver";
+    case ExploreStep::Kind::kDrop:
+      return "drop";
+    case ExploreStep::Kind::kCrash:
+      return "crash";
+    case ExploreStep::Kind::kRecover:
+      return "recover";
+    case ExploreStep::Kind::kTimer:
+      return "timer";
+  }
+  return "?";
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Hashing
+
+// splitmix64 (the sim's mixer after the golden-ratio increment).
+uint64_t SplitMix(uint64_t x) { return sim::Mix64(x + 0x9e3779b97f4a7c15ULL); }
+
+uint64_t Murmur(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  return k ^ (k >> 33);
+}
+
+uint64_t StringHash(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return SplitMix(h ^ s.size());
+}
+
+// A state's fingerprint: two independent 64-bit chains over the same words,
+// of which the visited set keeps 112 bits (VisitedSet). With 64 bits, 10^8
+// states would collide with probability about 3e-4 (birthday bound
+// n^2 / 2^65), and a collision silently prunes a subtree; with 112 bits the
+// chance is below 1e-17. What remains is the replicas' own 64-bit
+// StateHash, whose collisions need two distinct states of one replica (far
+// fewer than global states).
+struct StateKey {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  friend bool operator==(const StateKey&, const StateKey&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const StateKey& k) {
+    return H::combine(std::move(h), k.a);
+  }
+};
+
+// The visited set: open addressing with linear probing over 16-byte slots
+// (one cache miss per lookup, which is what a large exploration waits on).
+// A slot holds the key's first word and the top 48 bits of its second (112
+// bits of fingerprint in all) with the least depth it was reached at in the
+// low 16 bits.
+class VisitedSet {
+ public:
+  enum class Result { kNew, kLowered, kSeen };
+
+  VisitedSet() { Allocate(1 << 16); }
+  ~VisitedSet() { Release(); }
+  VisitedSet(const VisitedSet&) = delete;
+  VisitedSet& operator=(const VisitedSet&) = delete;
+
+  // Records `key` at `depth`; kLowered when it was known at a greater depth
+  // (the stored depth is lowered).
+  Result Visit(const StateKey& key, uint32_t depth) {
+    if ((size_ + 1) * 2 > capacity_) Grow();
+    const uint64_t a = key.a | 1;  // never 0: 0 marks an empty slot
+    const uint64_t b = key.b & ~uint64_t{0xffff};
+    const uint64_t d = std::min<uint32_t>(depth, 0xffff);
+    for (size_t i = Home(a);; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.a == 0) {
+        slot = {a, b | d};
+        ++size_;
+        return Result::kNew;
+      }
+      if (slot.a == a && (slot.b & ~uint64_t{0xffff}) == b) {
+        if (d < (slot.b & 0xffff)) {
+          slot.b = b | d;
+          return Result::kLowered;
+        }
+        return Result::kSeen;
+      }
+    }
+  }
+  // Starts loading the slot `key` will probe first.
+  void Prefetch(const StateKey& key) const {
+    __builtin_prefetch(&slots_[Home(key.a | 1)]);
+  }
+  size_t size() const { return size_; }
+  void Clear() {
+    Release();
+    Allocate(1 << 16);
+  }
+
+ private:
+  struct Slot {
+    uint64_t a = 0;
+    uint64_t b = 0;
+  };
+  // Bits above bit 0, which `a | 1` keeps intact.
+  size_t Home(uint64_t a) const { return (a >> 1) & mask_; }
+
+  // Anonymous memory comes zeroed (all slots empty); large tables ask for
+  // transparent huge pages, which spares most lookups a TLB miss as well.
+  void Allocate(size_t capacity) {
+    void* p = mmap(nullptr, capacity * sizeof(Slot), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EPSIM_CHECK(p != MAP_FAILED) << "cannot map the visited set ("
+                                 << capacity * sizeof(Slot) << " bytes)";
+    madvise(p, capacity * sizeof(Slot), MADV_HUGEPAGE);
+    slots_ = static_cast<Slot*>(p);
+    capacity_ = capacity;
+    mask_ = capacity - 1;
+    size_ = 0;
+  }
+  void Release() {
+    if (slots_ != nullptr) munmap(slots_, capacity_ * sizeof(Slot));
+    slots_ = nullptr;
+  }
+  void Grow() {
+    Slot* old = slots_;
+    const size_t old_capacity = capacity_;
+    const size_t size = size_;
+    Allocate(capacity_ * 2);
+    for (size_t k = 0; k < old_capacity; ++k) {
+      if (old[k].a == 0) continue;
+      size_t i = Home(old[k].a);
+      while (slots_[i].a != 0) i = (i + 1) & mask_;
+      slots_[i] = old[k];
+    }
+    size_ = size;
+    munmap(old, old_capacity * sizeof(Slot));
+  }
+
+  Slot* slots_ = nullptr;
+  size_t capacity_ = 0;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+class Hasher128 {
+ public:
+  // One multiply-xorshift round per word and chain; the words are already
+  // well-mixed digests, and key() finishes each chain with a full mixer.
+  Hasher128& Add(uint64_t w) {
+    a_ = (a_ ^ w) * 0x9e3779b97f4a7c15ULL;
+    a_ ^= a_ >> 29;
+    b_ = (b_ + w) * 0xc2b2ae3d27d4eb4fULL;
+    b_ ^= b_ >> 31;
+    return *this;
+  }
+  StateKey key() const { return {SplitMix(a_), Murmur(b_)}; }
+
+ private:
+  uint64_t a_ = 0x243f6a8885a308d3ULL;
+  uint64_t b_ = 0x13198a2e03707344ULL;
+};
+
+uint64_t IdWord(const CommandId& id) {
+  return SplitMix((static_cast<uint64_t>(id.origin) << 48) ^ id.counter);
+}
+
+uint64_t CommandHash(const protocol::Command& c) {
+  if (c.nop) return 0x4e6f70ULL;
+  uint64_t h = SplitMix(static_cast<uint64_t>(c.request.client) * 1000003 +
+                        static_cast<uint64_t>(c.request.number));
+  h = SplitMix(h ^ static_cast<uint64_t>(c.op));
+  h = SplitMix(h ^ StringHash(c.key.str()));
+  h = SplitMix(h ^ StringHash(c.value));
+  h = SplitMix(h ^ (c.expected ? StringHash(*c.expected) : 7));
+  return h;
+}
+
+uint64_t RecordHash(const CommitRecord& r) {
+  uint64_t h = SplitMix(IdWord(r.id) ^ CommandHash(r.command));
+  for (const CommandId& d : r.deps) h = SplitMix(h ^ IdWord(d));
+  return SplitMix(h ^ (r.seq ? static_cast<uint64_t>(*r.seq) + 1 : 0));
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+struct InFlight {
+  NodeId from = 0;
+  NodeId to = 0;
+  uint64_t key = 0;  // fingerprint mixed with sender and receiver
+  MessagePtr message;
+};
+
+uint64_t InFlightKey(NodeId from, NodeId to, uint64_t fingerprint) {
+  return SplitMix(fingerprint ^ SplitMix(static_cast<uint64_t>(from) * 64 +
+                                         static_cast<uint64_t>(to) + 1));
+}
+
+struct PendingTimer {
+  NodeId node = 0;
+  uint64_t tag = 0;
+  TimerId id = 0;
+  friend bool operator<(const PendingTimer& x, const PendingTimer& y) {
+    return std::tie(x.node, x.tag, x.id) < std::tie(y.node, y.tag, y.id);
+  }
+};
+
+// What the checks remember; shared between states until a step changes it.
+struct Verdicts {
+  absl::btree_map<CommandId, CommitRecord> decided;  // first commit of each
+  // Per replica, the commands it executed, in order.
+  std::vector<std::vector<std::pair<CommandId, protocol::Command>>> executed;
+  uint64_t hash = 0;
+
+  void Rehash() {
+    uint64_t h = 0x7665726469637473ULL;
+    for (const auto& [id, record] : decided)
+      h = SplitMix(h ^ RecordHash(record));
+    for (const auto& log : executed) {
+      h = SplitMix(h ^ 0xe7);
+      for (const auto& [id, command] : log) h = SplitMix(h ^ IdWord(id));
+    }
+    hash = h;
+  }
+};
+
+struct State {
+  // Null for a crashed replica: a crash-stopped replica never acts again,
+  // and everything the checks still need of it (its commits, its
+  // execution log) is in `verdicts`, so its internal state is forgotten.
+  // Inline storage: states are copied for every transition, and these
+  // stay small in the configurations an exploration can finish.
+  absl::InlinedVector<std::shared_ptr<const Replica>, 5> replicas;
+  absl::InlinedVector<uint64_t, 5> replica_hash;
+  absl::InlinedVector<InFlight, 12>
+      messages;  // sorted by key: a canonical multiset
+  // Order-independent digest of `messages` (sums of two mixes of each key),
+  // kept up to date as messages come and go.
+  uint64_t messages_a = 0;
+  uint64_t messages_b = 0;
+  absl::InlinedVector<PendingTimer, 3> timers;  // sorted
+  uint32_t crashed = 0;                         // bit per replica
+  int crashes = 0;
+  // (process, command) -> recoveries started; sorted.
+  absl::InlinedVector<std::pair<std::pair<NodeId, CommandId>, int>, 4>
+      recoveries;
+  uint32_t submitted = 0;  // bit per command
+  std::shared_ptr<const Verdicts> verdicts;
+
+  bool Crashed(NodeId i) const { return (crashed >> i) & 1; }
+  void AddMessage(InFlight m) {
+    messages_a += SplitMix(m.key);
+    messages_b += Murmur(m.key ^ 0x5bd1e9955bd1e995ULL);
+    auto at = std::upper_bound(
+        messages.begin(), messages.end(), m.key,
+        [](uint64_t key, const InFlight& x) { return key < x.key; });
+    messages.insert(at, std::move(m));
+  }
+  void RemoveMessage(size_t index) {
+    const uint64_t key = messages[index].key;
+    messages_a -= SplitMix(key);
+    messages_b -= Murmur(key ^ 0x5bd1e9955bd1e995ULL);
+    messages.erase(messages.begin() + static_cast<ptrdiff_t>(index));
+  }
+  int RecoveriesOf(NodeId p, const CommandId& id) const {
+    for (const auto& [key, count] : recoveries) {
+      if (key.first == p && key.second == id) return count;
+    }
+    return 0;
+  }
+};
+
+// One enabled step of a state (indexes refer to that state).
+struct Choice {
+  ExploreStep::Kind kind = ExploreStep::Kind::kDeliver;
+  NodeId replica = -1;
+  size_t index = 0;  // message or timer index
+  CommandId command;
+  int submission = -1;
+};
+
+struct Found {
+  std::string check;
+  std::string detail;
+};
+
+// ---------------------------------------------------------------------------
+// The explorer's environment: one per replica index, shared by every copy
+// of that replica (Replica::Clone binds the copy to it). It buffers what a
+// handler does into the engine's sink; time stands still at 0 and Random()
+// returns 0, since the explorer, not time, decides what happens next.
+
+struct Sink {
+  struct Send {
+    NodeId from;
+    NodeId to;
+    uint64_t key;  // InFlightKey
+    MessagePtr message;
+  };
+  struct TimerOp {
+    bool set;
+    NodeId node;
+    uint64_t tag;
+    TimerId id;
+  };
+  std::vector<Send> sends;
+  std::vector<TimerOp> timer_ops;
+  std::vector<std::pair<NodeId, CommitRecord>> commits;
+  std::vector<std::pair<NodeId, ExecutionRecord>> executions;
+  std::string panic;
+
+  void Clear() {
+    sends.clear();
+    timer_ops.clear();
+    commits.clear();
+    executions.clear();
+    panic.clear();
+  }
+  bool Empty() const {
+    return sends.empty() && timer_ops.empty() && commits.empty() &&
+           executions.empty() && panic.empty();
+  }
+};
+
+class ExploreEnv final : public protocol::Env {
+ public:
+  ExploreEnv(NodeId self, int n, Sink* sink, TimerId* next_timer)
+      : self_(self), n_(n), sink_(sink), next_timer_(next_timer) {}
+
+  NodeId Self() const override { return self_; }
+  int ClusterSize() const override { return n_; }
+  protocol::Time Now() const override { return 0; }
+  void Send(NodeId to, MessagePtr message) override {
+    const uint64_t key = InFlightKey(self_, to, message->Fingerprint());
+    sink_->sends.push_back({self_, to, key, std::move(message)});
+  }
+  // Timer ids are never reused within one exploration, so a stale id a
+  // replica kept cannot be confused with a newer timer.
+  TimerId SetTimer(protocol::Duration, uint64_t tag) override {
+    const TimerId id = (*next_timer_)++;
+    sink_->timer_ops.push_back({true, self_, tag, id});
+    return id;
+  }
+  void CancelTimer(TimerId id) override {
+    sink_->timer_ops.push_back({false, self_, 0, id});
+  }
+  uint64_t Random(uint64_t) override { return 0; }
+  void Committed(const CommitRecord& record) override {
+    sink_->commits.emplace_back(self_, record);
+  }
+  void Executed(const ExecutionRecord& record) override {
+    sink_->executions.emplace_back(self_, record);
+  }
+  void Cover(std::string_view branch) override {
+    if (branch.starts_with("panic/") && sink_->panic.empty()) {
+      sink_->panic = std::string(branch);
+    }
+  }
+
+ private:
+  NodeId self_;
+  int n_;
+  Sink* sink_;
+  TimerId* next_timer_;
+};
+
+// ---------------------------------------------------------------------------
+// The engine: initial state, enabled choices, one step, checks, keys.
+
+class Engine {
+ public:
+  Engine(const ExploreConfig& config, const protocol::Protocol& protocol)
+      : config_(config), protocol_(protocol) {
+    for (int i = 0; i < config_.replicas; ++i) {
+      envs_.push_back(std::make_unique<ExploreEnv>(i, config_.replicas, &sink_,
+                                                   &next_timer_));
+    }
+    for (int i = 0; i < config_.commands; ++i) {
+      commands_.push_back(config_.CommandAt(i));
+    }
+  }
+
+  // The state before any choice; with submit = kStart every command has
+  // been submitted (in index order). A violation already there is returned
+  // in `found`.
+  State Initial(std::optional<Found>* found) {
+    State s;
+    sink_.Clear();
+    for (int i = 0; i < config_.replicas; ++i) {
+      std::unique_ptr<Replica> r = protocol_.MakeReplica(i, *envs_[i]);
+      r->Start();
+      s.replicas.push_back(std::move(r));
+    }
+    auto verdicts = std::make_shared<Verdicts>();
+    verdicts->executed.resize(config_.replicas);
+    verdicts->Rehash();
+    s.verdicts = std::move(verdicts);
+    for (int i = 0; i < config_.replicas; ++i) {
+      s.replica_hash.push_back(s.replicas[i]->StateHash());
+    }
+    Found f;
+    if (!Absorb(s, sink_, f)) {
+      *found = f;
+      return s;
+    }
+    if (config_.submit == ExploreConfig::Submit::kStart) {
+      for (int i = 0; i < config_.commands; ++i) {
+        State next;
+        Choice c;
+        c.kind = ExploreStep::Kind::kSubmit;
+        c.submission = i;
+        c.replica = i % config_.replicas;
+        if (Apply(s, c, &next, &f) == Outcome::kViolation) {
+          *found = f;
+          return next;
+        }
+        s = std::move(next);
+      }
+    }
+    return s;
+  }
+
+  std::vector<Choice> Enumerate(const State& s) {
+    std::vector<Choice> out;
+    using Kind = ExploreStep::Kind;
+    // Deliveries (and drops), one per distinct message: delivering either
+    // of two identical copies gives the same successor.
+    for (int pass = 0; pass < (config_.lossy ? 2 : 1); ++pass) {
+      for (size_t i = 0; i < s.messages.size(); ++i) {
+        if (i > 0 && s.messages[i].key == s.messages[i - 1].key) continue;
+        Choice c;
+        c.kind = pass == 0 ? Kind::kDeliver : Kind::kDrop;
+        c.replica = s.messages[i].to;
+        c.index = i;
+        out.push_back(c);
+      }
+    }
+    for (size_t i = 0; i < s.timers.size(); ++i) {
+      Choice c;
+      c.kind = Kind::kTimer;
+      c.replica = s.timers[i].node;
+      c.index = i;
+      out.push_back(c);
+    }
+    if (config_.submit == ExploreConfig::Submit::kAny) {
+      for (int i = 0; i < config_.commands; ++i) {
+        if ((s.submitted >> i) & 1) continue;
+        if (s.Crashed(i % config_.replicas)) continue;
+        Choice c;
+        c.kind = Kind::kSubmit;
+        c.submission = i;
+        c.replica = i % config_.replicas;
+        out.push_back(c);
+      }
+    }
+    if (config_.max_recoveries > 0) {
+      for (int p = 0; p < config_.replicas; ++p) {
+        if (s.Crashed(p)) continue;
+        for (const CommandId& id : Known(s.replicas[p])) {
+          if (s.RecoveriesOf(p, id) >= config_.max_recoveries) continue;
+          Choice c;
+          c.kind = Kind::kRecover;
+          c.replica = p;
+          c.command = id;
+          out.push_back(c);
+        }
+      }
+    }
+    if (s.crashes < config_.max_crashes) {
+      for (int p = 0; p < config_.replicas; ++p) {
+        if (s.Crashed(p)) continue;
+        Choice c;
+        c.kind = Kind::kCrash;
+        c.replica = p;
+        out.push_back(c);
+      }
+    }
+    return out;
+  }
+
+  enum class Outcome { kDisabled, kOk, kViolation };
+
+  // Applies `c` to `s`, giving `out`. kDisabled: the step changes nothing
+  // (a recovery the replica refuses or that is a no-op); `out` is then
+  // meaningless.
+  Outcome Apply(const State& s, const Choice& c, State* out, Found* found) {
+    using Kind = ExploreStep::Kind;
+    const Reaction* rx = nullptr;
+    if (c.kind != Kind::kDrop && c.kind != Kind::kCrash) {
+      rx = &React(s, c);
+      if (rx->refused) return Outcome::kDisabled;
+      if (rx->failure) {
+        *found = *rx->failure;
+        return Outcome::kViolation;
+      }
+    }
+    *out = s;
+    switch (c.kind) {
+      case Kind::kDeliver:
+      case Kind::kDrop:
+        out->RemoveMessage(c.index);
+        break;
+      case Kind::kCrash:
+        Crash(*out, c.replica);
+        break;
+      case Kind::kRecover: {
+        bool bumped = false;
+        for (auto& [key, count] : out->recoveries) {
+          if (key.first == c.replica && key.second == c.command) {
+            ++count;
+            bumped = true;
+          }
+        }
+        if (!bumped) {
+          out->recoveries.push_back({{c.replica, c.command}, 1});
+          std::sort(out->recoveries.begin(), out->recoveries.end());
+        }
+        break;
+      }
+      case Kind::kTimer:
+        out->timers.erase(out->timers.begin() +
+                          static_cast<ptrdiff_t>(c.index));
+        break;
+      case Kind::kSubmit:
+        out->submitted |= uint32_t{1} << c.submission;
+        break;
+    }
+    if (rx == nullptr) return Outcome::kOk;
+    out->replica_hash[c.replica] = rx->hash;
+    out->replicas[c.replica] = rx->replica;
+    return Absorb(*out, rx->effects, *found) ? Outcome::kOk
+                                             : Outcome::kViolation;
+  }
+
+  StateKey Key(const State& s) const {
+    Hasher128 h;
+    for (size_t i = 0; i < s.replicas.size(); ++i) {
+      h.Add(s.Crashed(static_cast<NodeId>(i)) ? 0xdeadULL : s.replica_hash[i]);
+    }
+    h.Add(s.messages.size()).Add(s.messages_a).Add(s.messages_b);
+    h.Add(s.timers.size());
+    for (const PendingTimer& t : s.timers) {
+      h.Add(static_cast<uint64_t>(t.node) * 0x1000193 ^ SplitMix(t.tag));
+    }
+    for (const auto& [key, count] : s.recoveries) {
+      h.Add(static_cast<uint64_t>(key.first))
+          .Add(IdWord(key.second))
+          .Add(static_cast<uint64_t>(count));
+    }
+    h.Add(s.crashed).Add(s.submitted).Add(s.verdicts->hash);
+    return h.key();
+  }
+
+  // The step as a schedule entry (describing it needs the state it leaves).
+  ExploreStep Describe(const State& s, const Choice& c) const {
+    ExploreStep step;
+    step.kind = c.kind;
+    step.replica = c.replica;
+    using Kind = ExploreStep::Kind;
+    switch (c.kind) {
+      case Kind::kDeliver:
+      case Kind::kDrop: {
+        const InFlight& m = s.messages[c.index];
+        step.from = m.from;
+        step.fingerprint = m.message->Fingerprint();
+        step.type = std::string(m.message->Type());
+        step.command = m.message->Command();
+        step.text =
+            absl::StrCat(Av(StepKindName(c.kind)), " r", m.from, " -> r", m.to,
+                         ": ", Av(m.message->Describe()));
+        break;
+      }
+      case Kind::kCrash:
+        step.text = absl::StrCat("crash r", c.replica);
+        break;
+      case Kind::kRecover:
+        step.command = c.command;
+        step.text =
+            absl::StrCat("recover ", c.command.ToString(), " at r", c.replica);
+        break;
+      case Kind::kTimer: {
+        const PendingTimer& t = s.timers[c.index];
+        step.tag = t.tag;
+        for (size_t i = 0; i < c.index; ++i) {
+          if (s.timers[i].node == t.node && s.timers[i].tag == t.tag) {
+            ++step.ordinal;
+          }
+        }
+        step.text =
+            absl::StrCat("timer r", t.node, " tag ", t.tag,
+                         step.ordinal > 0 ? absl::StrCat(" #", step.ordinal)
+                                          : std::string());
+        break;
+      }
+      case Kind::kSubmit:
+        step.submission = c.submission;
+        step.text = absl::StrCat("submit command ", c.submission + 1, " (",
+                                 commands_[c.submission].ToString(), ") at r",
+                                 c.replica);
+        break;
+    }
+    return step;
+  }
+
+  static bool SameStep(const ExploreStep& a, const ExploreStep& b) {
+    if (a.kind != b.kind || a.replica != b.replica) return false;
+    using Kind = ExploreStep::Kind;
+    switch (a.kind) {
+      case Kind::kDeliver:
+      case Kind::kDrop:
+        return a.from == b.from && a.fingerprint == b.fingerprint;
+      case Kind::kCrash:
+        return true;
+      case Kind::kRecover:
+        return a.command == b.command;
+      case Kind::kTimer:
+        return a.tag == b.tag && a.ordinal == b.ordinal;
+      case Kind::kSubmit:
+        return a.submission == b.submission;
+    }
+    return false;
+  }
+
+  // Turns a path of choices into a schedule by re-running it.
+  std::vector<ExploreStep> ToSchedule(const std::vector<Choice>& path) {
+    std::optional<Found> ignored;
+    State s = Initial(&ignored);
+    std::vector<ExploreStep> steps;
+    for (const Choice& c : path) {
+      steps.push_back(Describe(s, c));
+      State next;
+      Found f;
+      if (Apply(s, c, &next, &f) == Outcome::kDisabled) break;
+      s = std::move(next);
+    }
+    return steps;
+  }
+
+  // What one replica does with one input: a pure function of the replica
+  // object and the input (time stands still, Random() is 0), so it is
+  // computed once and shared by every global state holding that object.
+  // The memo is keyed by object identity, not by StateHash, because a
+  // replica may keep data its StateHash leaves out (timer ids, say).
+  struct Reaction {
+    bool refused = false;          // recover: refused, or changes nothing
+    std::optional<Found> failure;  // the handler threw
+    std::shared_ptr<const Replica> replica;
+    uint64_t hash = 0;
+    Sink effects;
+    std::shared_ptr<const Replica> input;  // keeps the key's address alive
+  };
+  struct ReactionKey {
+    const Replica* replica;
+    int kind;
+    uint64_t a;
+    uint64_t b;
+    friend bool operator==(const ReactionKey&, const ReactionKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const ReactionKey& k) {
+      return H::combine(std::move(h), k.replica, k.kind, k.a, k.b);
+    }
+  };
+
+  // The commands a replica knows and has not executed (Replica::Pending),
+  // cached per replica object like the reactions.
+  const std::vector<CommandId>& Known(
+      const std::shared_ptr<const Replica>& replica) {
+    auto [it, fresh] = known_.try_emplace(replica.get());
+    if (fresh) {
+      if (known_.size() >= memo_limit_) {
+        known_.clear();
+        it = known_.try_emplace(replica.get()).first;
+      }
+      it->second.first = replica;  // keeps the key's address alive
+      for (const protocol::PendingCommand& pc : replica->Pending()) {
+        it->second.second.push_back(pc.id);
+      }
+    }
+    return it->second.second;
+  }
+
+  const Reaction& React(const State& s, const Choice& c) {
+    using Kind = ExploreStep::Kind;
+    const std::shared_ptr<const Replica>& from = s.replicas[c.replica];
+    ReactionKey key{from.get(), static_cast<int>(c.kind), 0, 0};
+    switch (c.kind) {
+      case Kind::kDeliver: {
+        const InFlight& m = s.messages[c.index];
+        key.a = static_cast<uint64_t>(m.from);
+        key.b = m.key;
+        break;
+      }
+      case Kind::kTimer:
+        key.a = s.timers[c.index].id;
+        key.b = s.timers[c.index].tag;
+        break;
+      case Kind::kRecover:
+        key.a = c.command.origin;
+        key.b = c.command.counter;
+        break;
+      case Kind::kSubmit:
+        key.a = static_cast<uint64_t>(c.submission);
+        break;
+      case Kind::kDrop:
+      case Kind::kCrash:
+        break;
+    }
+    if (auto it = memo_.find(key); it != memo_.end()) {
+      ++memo_hits_;
+      return it->second;
+    }
+    if (memo_.size() >= memo_limit_) memo_.clear();
+    Reaction rx;
+    rx.input = from;
+    sink_.Clear();
+    std::unique_ptr<Replica> r = from->Clone(*envs_[c.replica]);
+    try {
+      switch (c.kind) {
+        case Kind::kDeliver: {
+          const InFlight& m = s.messages[c.index];
+          r->OnMessage(m.from, *m.message);
+          break;
+        }
+        case Kind::kTimer:
+          r->OnTimer(s.timers[c.index].id, s.timers[c.index].tag);
+          break;
+        case Kind::kRecover:
+          rx.refused = !r->StartRecovery(c.command, std::nullopt).ok();
+          break;
+        case Kind::kSubmit:
+          r->OnClientRequest(commands_[c.submission]);
+          break;
+        case Kind::kDrop:
+        case Kind::kCrash:
+          break;
+      }
+    } catch (const CheckFailure& failure) {
+      rx.failure = Found{"assertion", failure.what()};
+    } catch (const std::exception& e) {
+      rx.failure = Found{"exception", e.what()};
+    }
+    if (!rx.failure && !rx.refused) {
+      rx.hash = r->StateHash();
+      // A recovery of a command already committed here, say.
+      rx.refused = c.kind == Kind::kRecover && sink_.Empty() &&
+                   rx.hash == s.replica_hash[c.replica];
+      rx.replica = std::move(r);
+      rx.effects = std::move(sink_);
+      sink_.Clear();
+    }
+    return memo_.emplace(key, std::move(rx)).first->second;
+  }
+
+ private:
+  void Crash(State& s, NodeId p) {
+    s.crashed |= uint32_t{1} << p;
+    ++s.crashes;
+    s.replicas[p] = nullptr;
+    s.replica_hash[p] = 0;
+    for (size_t i = s.messages.size(); i-- > 0;) {
+      if (s.messages[i].to == p) s.RemoveMessage(i);
+    }
+    s.timers.erase(
+        std::remove_if(s.timers.begin(), s.timers.end(),
+                       [p](const PendingTimer& t) { return t.node == p; }),
+        s.timers.end());
+  }
+
+  // Folds a replica's effects into `s` and runs the checks. False on a
+  // violation.
+  bool Absorb(State& s, const Sink& effects, Found& found) {
+    for (const Sink::Send& send : effects.sends) {
+      if (send.to < 0 || send.to >= config_.replicas) {
+        found = {
+            "protocol-error",
+            absl::StrCat("r", send.from, " sent ", Av(send.message->Type()),
+                         " to unknown replica ", send.to)};
+        return false;
+      }
+      if (s.Crashed(send.to)) continue;
+      InFlight m{send.from, send.to, send.key, send.message};
+      s.AddMessage(std::move(m));
+    }
+    bool timers_changed = false;
+    for (const Sink::TimerOp& op : effects.timer_ops) {
+      if (op.set) {
+        if (!config_.timers ||
+            (config_.is_recovery_timer && config_.is_recovery_timer(op.tag))) {
+          continue;
+        }
+        s.timers.push_back({op.node, op.tag, op.id});
+        timers_changed = true;
+      } else {
+        const size_t before = s.timers.size();
+        s.timers.erase(std::remove_if(s.timers.begin(), s.timers.end(),
+                                      [&](const PendingTimer& t) {
+                                        return t.id == op.id &&
+                                               t.node == op.node;
+                                      }),
+                       s.timers.end());
+        timers_changed |= s.timers.size() != before;
+      }
+    }
+    if (timers_changed) std::sort(s.timers.begin(), s.timers.end());
+    if (!effects.panic.empty()) {
+      found = {"no-panic",
+               absl::StrCat("the protocol crashed a replica: ", effects.panic)};
+      return false;
+    }
+    if (effects.commits.empty() && effects.executions.empty()) return true;
+
+    auto v = std::make_shared<Verdicts>(*s.verdicts);
+    std::vector<CommitRecord> first;
+    for (const auto& [replica, record] : effects.commits) {
+      if (!CheckCommit(*v, replica, record, first, found)) return false;
+    }
+    if (!first.empty()) {
+      // ProtocolCheck objects are stateful and cannot be copied, so each
+      // state's checks are rebuilt from its first commits (a handful).
+      std::vector<std::unique_ptr<protocol::ProtocolCheck>> checks =
+          protocol_.MakeChecks();
+      for (const auto& [id, record] : v->decided) {
+        bool is_new = false;
+        for (const CommitRecord& f : first) is_new |= f.id == id;
+        if (is_new) continue;
+        for (auto& check : checks) check->OnFirstCommit(record);
+      }
+      for (const CommitRecord& record : first) {
+        for (auto& check : checks) {
+          if (auto broken = check->OnFirstCommit(record)) {
+            found = {std::string(check->Name()), *broken};
+            return false;
+          }
+        }
+      }
+    }
+    for (const auto& [replica, record] : effects.executions) {
+      if (!CheckExecution(*v, replica, record, found)) return false;
+    }
+    v->Rehash();
+    s.verdicts = std::move(v);
+    return true;
+  }
+
+  bool CheckCommit(Verdicts& v, NodeId replica, const CommitRecord& record,
+                   std::vector<CommitRecord>& first, Found& found) const {
+    if (!record.command.nop) {
+      const int i = record.command.request.client;
+      if (i < 0 || i >= config_.commands || record.command != commands_[i]) {
+        found = {"validity",
+                 absl::StrCat("r", replica, " committed ", record.ToString(),
+                              ", which no client submitted")};
+        return false;
+      }
+    }
+    auto [it, fresh] = v.decided.try_emplace(record.id, record);
+    if (fresh) {
+      first.push_back(record);
+    } else if (!it->second.SameDecision(record)) {
+      found = {
+          "agreement",
+          absl::StrCat("r", replica, " committed ", record.ToString(), " but ",
+                       it->second.ToString(), " was committed before")};
+      return false;
+    }
+    return true;
+  }
+
+  static bool CheckExecution(Verdicts& v, NodeId replica,
+                             const ExecutionRecord& record, Found& found) {
+    auto& mine = v.executed[replica];
+    for (const auto& [id, command] : mine) {
+      if (id == record.id) {
+        found = {"exactly-once", absl::StrCat("r", replica, " executed ",
+                                              record.id.ToString(), " twice")};
+        return false;
+      }
+    }
+    // Every conflicting command executed here before `record` must precede
+    // it at every replica that executed both.
+    for (size_t q = 0; q < v.executed.size(); ++q) {
+      if (static_cast<NodeId>(q) == replica) continue;
+      const auto& theirs = v.executed[q];
+      auto pos = [&](const CommandId& id) -> std::optional<size_t> {
+        for (size_t k = 0; k < theirs.size(); ++k) {
+          if (theirs[k].first == id) return k;
+        }
+        return std::nullopt;
+      };
+      const std::optional<size_t> here = pos(record.id);
+      if (!here) continue;
+      for (const auto& [id, command] : mine) {
+        if (!protocol::Conflicts(command, record.command)) continue;
+        const std::optional<size_t> other = pos(id);
+        if (other && *other > *here) {
+          found = {"execution-order",
+                   absl::StrCat("r", replica, " executed ", id.ToString(),
+                                " before ", record.id.ToString(), ", r", q,
+                                " in the opposite order")};
+          return false;
+        }
+      }
+    }
+    mine.emplace_back(record.id, record.command);
+    return true;
+  }
+
+  const ExploreConfig& config_;
+  const protocol::Protocol& protocol_;
+  Sink sink_;
+  TimerId next_timer_ = 1;
+  std::vector<std::unique_ptr<ExploreEnv>> envs_;
+  std::vector<protocol::Command> commands_;
+  absl::flat_hash_map<ReactionKey, Reaction> memo_;
+  absl::flat_hash_map<const Replica*, std::pair<std::shared_ptr<const Replica>,
+                                                std::vector<CommandId>>>
+      known_;
+  size_t memo_limit_ = size_t{1} << 20;
+  uint64_t memo_hits_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Searches
+
+using Clock = std::chrono::steady_clock;
+
+class Search {
+ public:
+  Search(const ExploreConfig& config, const protocol::Protocol& protocol,
+         const ExploreProgress& progress)
+      : config_(config),
+        engine_(config, protocol),
+        progress_(progress),
+        start_(Clock::now()) {}
+
+  ExploreResult Run() {
+    std::optional<Found> found;
+    const State initial = engine_.Initial(&found);
+    result_.states = 1;
+    if (found) {
+      result_.violation = ExploreViolation{found->check, found->detail, {}};
+      result_.shortest_proven = true;
+      return Finish();
+    }
+    if (config_.search == ExploreConfig::Search::kBfs) {
+      Bfs(initial);
+      return Finish();
+    }
+    const bool depth_aware = config_.max_depth > 0;
+    std::optional<std::pair<std::vector<Choice>, Found>> best =
+        Dfs(initial, config_.max_depth, depth_aware, /*shorten=*/false);
+    if (best) {
+      std::vector<Choice> path = best->first;
+      Found f = best->second;
+      if (config_.shortest && !stopped_ && path.size() > 1) {
+        // Depth-bounded re-search with a depth-aware visited set: every
+        // state within the bound is reached at its least depth, so the
+        // shortest violation within the bound is found. Each violation
+        // found lowers the bound.
+        visited_.Clear();
+        const uint64_t main_states = result_.states;
+        auto shorter = Dfs(initial, static_cast<int>(path.size()) - 1,
+                           /*depth_aware=*/true, /*shorten=*/true);
+        result_.states = main_states;
+        if (shorter) {
+          path = shorter->first;
+          f = shorter->second;
+        }
+        result_.shortest_proven = !stopped_;
+      } else {
+        result_.shortest_proven = path.size() <= 1;
+      }
+      result_.violation =
+          ExploreViolation{f.check, f.detail, engine_.ToSchedule(path)};
+    } else {
+      result_.complete = !stopped_;
+    }
+    return Finish();
+  }
+
+ private:
+  struct Frame {
+    Choice taken;  // the choice that led here (unused at the root)
+    // The successors to go down into, with the choice to each.
+    std::vector<std::pair<State, Choice>> children;
+    size_t next = 0;
+  };
+
+  ExploreResult Finish() {
+    result_.seconds = Elapsed();
+    result_.time_limited = stopped_;
+    return result_;
+  }
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+
+  // Every 256 transitions: progress and the limits.
+  bool ShouldStop() {
+    if (stopped_) return true;
+    if ((result_.transitions & 255) != 0) return false;
+    const double t = Elapsed();
+    if (progress_ && (result_.transitions & 4095) == 0) {
+      progress_(result_.states, result_.transitions, result_.max_depth, t);
+    }
+    if ((config_.time_limit > 0 && t >= config_.time_limit) ||
+        (config_.max_states > 0 && result_.states >= config_.max_states)) {
+      stopped_ = true;
+    }
+    return stopped_;
+  }
+
+  // Returns whether `s` at `depth` is new (or newly reached at a lesser
+  // depth, when depth-aware) and so must be expanded.
+  bool Visit(const StateKey& key, int depth, bool depth_aware) {
+    switch (visited_.Visit(key, static_cast<uint32_t>(depth))) {
+      case VisitedSet::Result::kNew:
+        ++result_.states;
+        result_.max_depth = std::max(result_.max_depth, depth);
+        return true;
+      case VisitedSet::Result::kLowered:
+        return depth_aware;
+      case VisitedSet::Result::kSeen:
+        return false;
+    }
+    return false;
+  }
+
+  // Depth-first search from `initial`; states at depth `bound` (> 0) are not
+  // expanded. Without `shorten`, returns at the first violation; with it,
+  // keeps the shortest, lowering the bound below each one found.
+  //
+  // A state's successors are all computed when it is expanded, and their
+  // visited-set slots prefetched together: the lookups are what a large
+  // exploration waits on (one cache miss each), and this overlaps them.
+  std::optional<std::pair<std::vector<Choice>, Found>> Dfs(const State& initial,
+                                                           int bound,
+                                                           bool depth_aware,
+                                                           bool shorten) {
+    std::optional<std::pair<std::vector<Choice>, Found>> best;
+    visited_.Visit(engine_.Key(initial), 0);
+    std::vector<Frame> stack;
+    std::vector<std::pair<State, Choice>> successors;
+    std::vector<StateKey> keys;
+    // Fills stack.back().children with the new successors of `state`;
+    // false when a violation ends the search.
+    auto expand = [&](const State& state) {
+      const int depth = static_cast<int>(stack.size());  // of the successors
+      successors.clear();
+      keys.clear();
+      State next;
+      for (const Choice& c : engine_.Enumerate(state)) {
+        Found f;
+        const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
+        if (outcome == Engine::Outcome::kDisabled) continue;
+        ++result_.transitions;
+        if (outcome == Engine::Outcome::kViolation) {
+          std::vector<Choice> path;
+          for (size_t i = 1; i < stack.size(); ++i) {
+            path.push_back(stack[i].taken);
+          }
+          path.push_back(c);
+          best = {std::move(path), f};
+          if (!shorten || depth <= 1) return false;
+          bound = depth - 1;
+          // Frames at or beyond the new bound cannot lead to a shorter one.
+          while (static_cast<int>(stack.size()) > bound) stack.pop_back();
+          return true;
+        }
+        keys.push_back(engine_.Key(next));
+        visited_.Prefetch(keys.back());
+        successors.emplace_back(std::move(next), c);
+      }
+      std::vector<std::pair<State, Choice>>& children = stack.back().children;
+      for (size_t i = 0; i < successors.size(); ++i) {
+        if (!Visit(keys[i], depth, depth_aware)) continue;
+        if (bound > 0 && depth >= bound) continue;
+        children.push_back(std::move(successors[i]));
+      }
+      return true;
+    };
+    stack.push_back({});
+    if (!expand(initial)) return best;
+    while (!stack.empty()) {
+      if (ShouldStop()) break;
+      Frame& top = stack.back();
+      if (top.next == top.children.size()) {
+        stack.pop_back();
+        continue;
+      }
+      auto& [state, taken] = top.children[top.next++];
+      const State here = std::move(state);
+      if (bound > 0 && static_cast<int>(stack.size()) >= bound) continue;
+      stack.push_back({taken, {}, 0});
+      if (!expand(here)) return best;
+    }
+    return best;
+  }
+
+  // Breadth-first search: the first violation found is a shortest one.
+  void Bfs(const State& initial) {
+    struct Node {
+      uint32_t parent;
+      Choice choice;
+    };
+    std::vector<Node> nodes;  // index 0: the initial state
+    nodes.push_back({0, {}});
+    std::deque<std::pair<State, uint32_t>> queue;
+    std::deque<int> depths;
+    visited_.Visit(engine_.Key(initial), 0);
+    queue.emplace_back(initial, 0);
+    depths.push_back(0);
+    auto path_to = [&](uint32_t node, const Choice& last) {
+      std::vector<Choice> path{last};
+      for (uint32_t i = node; i != 0; i = nodes[i].parent) {
+        path.push_back(nodes[i].choice);
+      }
+      std::reverse(path.begin(), path.end());
+      return path;
+    };
+    State next;
+    while (!queue.empty()) {
+      if (ShouldStop()) return;
+      auto [state, node] = std::move(queue.front());
+      const int depth = depths.front();
+      queue.pop_front();
+      depths.pop_front();
+      if (config_.max_depth > 0 && depth >= config_.max_depth) continue;
+      for (const Choice& c : engine_.Enumerate(state)) {
+        Found f;
+        const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
+        if (outcome == Engine::Outcome::kDisabled) continue;
+        ++result_.transitions;
+        if (outcome == Engine::Outcome::kViolation) {
+          result_.violation = ExploreViolation{
+              f.check, f.detail, engine_.ToSchedule(path_to(node, c))};
+          result_.shortest_proven = true;
+          return;
+        }
+        if (!Visit(engine_.Key(next), depth + 1, false)) continue;
+        nodes.push_back({node, c});
+        queue.emplace_back(std::move(next),
+                           static_cast<uint32_t>(nodes.size() - 1));
+        depths.push_back(depth + 1);
+      }
+    }
+    result_.complete = true;
+  }
+
+  const ExploreConfig& config_;
+  Engine engine_;
+  const ExploreProgress& progress_;
+  Clock::time_point start_;
+  VisitedSet visited_;
+  ExploreResult result_;
+  bool stopped_ = false;
+};
+
+absl::Status ValidateConfig(const ExploreConfig& config) {
+  if (config.replicas < 1 || config.replicas > 31) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--n ", config.replicas, ": expected 1..31 replicas"));
+  }
+  if (config.commands < 0 || config.commands > 31) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--commands ", config.commands, ": expected 0..31 commands"));
+  }
+  if (config.max_crashes < 0 || config.max_recoveries < 0 ||
+      config.max_depth < 0) {
+    return absl::InvalidArgumentError(
+        "--max-crashes, --max-recoveries and --max-depth must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ExploreResult> Explore(const ExploreConfig& config,
+                                      const protocol::Protocol& protocol,
+                                      const ExploreProgress& progress) {
+  if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  if (protocol.Replicas() != config.replicas) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("protocol ", protocol.Name(), " has ", protocol.Replicas(),
+                     " replicas, the configuration ", config.replicas));
+  }
+  Search search(config, protocol, progress);
+  return search.Run();
+}
+
+absl::StatusOr<std::optional<ExploreViolation>> ReplaySchedule(
+    const ExploreConfig& config, const protocol::Protocol& protocol,
+    const std::vector<ExploreStep>& schedule,
+    const std::function<void(const std::string&)>& trace) {
+  if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  Engine engine(config, protocol);
+  std::optional<Found> found;
+  State s = engine.Initial(&found);
+  ExploreViolation done;
+  if (found) {
+    done.check = found->check;
+    done.detail = found->detail;
+    return done;
+  }
+  for (size_t i = 0; i < schedule.size(); ++i) {
+    const ExploreStep& want = schedule[i];
+    std::optional<Choice> match;
+    for (const Choice& c : engine.Enumerate(s)) {
+      if (Engine::SameStep(engine.Describe(s, c), want)) {
+        match = c;
+        break;
+      }
+    }
+    if (!match) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("steps[", i, "] (", want.text,
+                       "): no such choice is enabled at this point"));
+    }
+    done.schedule.push_back(engine.Describe(s, *match));
+    if (trace) trace(absl::StrCat(i + 1, ". ", done.schedule.back().text));
+    State next;
+    Found f;
+    switch (engine.Apply(s, *match, &next, &f)) {
+      case Engine::Outcome::kDisabled:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "steps[", i, "] (", want.text, "): the step changes nothing"));
+      case Engine::Outcome::kViolation:
+        done.check = f.check;
+        done.detail = f.detail;
+        return done;
+      case Engine::Outcome::kOk:
+        break;
+    }
+    s = std::move(next);
+  }
+  return std::optional<ExploreViolation>();
+}
+
+// ---------------------------------------------------------------------------
+// Schedule files
+
+namespace {
+
+absl::StatusOr<CommandId> ParseCommandId(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, '.');
+  CommandId id;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &id.origin) ||
+      !absl::SimpleAtoi(parts[1], &id.counter)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\": expected a command id ORIGIN.COUNTER such as 0.1"));
+  }
+  return id;
+}
+
+}  // namespace
+
+nlohmann::json ExploreStep::ToJson() const {
+  nlohmann::json j;
+  j["step"] = std::string(StepKindName(kind));
+  j["replica"] = replica;
+  switch (kind) {
+    case Kind::kDeliver:
+    case Kind::kDrop:
+      j["from"] = from;
+      j["type"] = type;
+      j["fingerprint"] = absl::StrFormat("%016x", fingerprint);
+      if (command) j["command"] = command->ToString();
+      break;
+    case Kind::kRecover:
+      j["command"] = command->ToString();
+      break;
+    case Kind::kTimer:
+      j["tag"] = tag;
+      j["ordinal"] = ordinal;
+      break;
+    case Kind::kSubmit:
+      j["submission"] = submission;
+      break;
+    case Kind::kCrash:
+      break;
+  }
+  j["text"] = text;
+  return j;
+}
+
+absl::StatusOr<ExploreStep> ExploreStep::FromJson(const nlohmann::json& j,
+                                                  const std::string& where) {
+  auto bad = [&](std::string_view field, std::string_view expected) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ".", Av(field), ": expected ", Av(expected)));
+  };
+  if (!j.is_object()) return bad("", "an object");
+  ExploreStep step;
+  if (!j.contains("step") || !j["step"].is_string()) {
+    return bad("step", "one of submit, deliver, drop, crash, recover, timer");
+  }
+  const std::string kind = j["step"];
+  bool known = false;
+  for (Kind k : {Kind::kSubmit, Kind::kDeliver, Kind::kDrop, Kind::kCrash,
+                 Kind::kRecover, Kind::kTimer}) {
+    if (kind == StepKindName(k)) {
+      step.kind = k;
+      known = true;
+    }
+  }
+  if (!known) {
+    return bad("step", "one of submit, deliver, drop, crash, recover, timer");
+  }
+  auto get_int = [&](const char* field, int* out) -> absl::Status {
+    if (!j.contains(field) || !j[field].is_number_integer()) {
+      return bad(field, "an integer");
+    }
+    *out = j[field].get<int>();
+    return absl::OkStatus();
+  };
+  if (absl::Status s = get_int("replica", &step.replica); !s.ok()) return s;
+  if (j.contains("text") && j["text"].is_string()) step.text = j["text"];
+  switch (step.kind) {
+    case Kind::kDeliver:
+    case Kind::kDrop: {
+      if (absl::Status s = get_int("from", &step.from); !s.ok()) return s;
+      if (!j.contains("fingerprint") || !j["fingerprint"].is_string() ||
+          !absl::SimpleHexAtoi(j["fingerprint"].get<std::string>(),
+                               &step.fingerprint)) {
+        return bad("fingerprint", "a hexadecimal string");
+      }
+      if (j.contains("type") && j["type"].is_string()) step.type = j["type"];
+      break;
+    }
+    case Kind::kRecover: {
+      if (!j.contains("command") || !j["command"].is_string()) {
+        return bad("command", "a command id string such as \"0.1\"");
+      }
+      auto id = ParseCommandId(j["command"]);
+      if (!id.ok()) return bad("command", std::string(id.status().message()));
+      step.command = *id;
+      break;
+    }
+    case Kind::kTimer: {
+      if (!j.contains("tag") || !j["tag"].is_number_unsigned()) {
+        return bad("tag", "a non-negative integer");
+      }
+      step.tag = j["tag"];
+      if (absl::Status s = get_int("ordinal", &step.ordinal); !s.ok()) {
+        return s;
+      }
+      break;
+    }
+    case Kind::kSubmit:
+      if (absl::Status s = get_int("submission", &step.submission); !s.ok()) {
+        return s;
+      }
+      break;
+    case Kind::kCrash:
+      break;
+  }
+  return step;
+}
+
+nlohmann::json ScheduleToJson(const ExploreConfig& config,
+                              const ExploreViolation& violation) {
+  nlohmann::json j;
+  j["format"] = "epsim-explore-schedule";
+  j["version"] = 1;
+  j["protocol"] = config.protocol;
+  j["replicas"] = config.replicas;
+  j["commands"] = config.commands;
+  j["conflicts"] = std::string(ConflictsName(config.conflicts));
+  j["submit"] = std::string(SubmitName(config.submit));
+  j["model"] = config.lossy ? "lossy" : "reliable";
+  j["timers"] = config.timers ? "choice" : "ignore";
+  j["violation"] = {{"check", violation.check}, {"detail", violation.detail}};
+  nlohmann::json steps = nlohmann::json::array();
+  for (const ExploreStep& step : violation.schedule) {
+    steps.push_back(step.ToJson());
+  }
+  j["steps"] = std::move(steps);
+  return j;
+}
+
+absl::StatusOr<ScheduleFile> ScheduleFromJson(const nlohmann::json& j,
+                                              const std::string& file) {
+  auto bad = [&](std::string_view field, std::string_view expected) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ": ", Av(field), ": expected ", Av(expected)));
+  };
+  if (!j.is_object()) return bad("(top level)", "a JSON object");
+  if (j.value("format", "") != "epsim-explore-schedule") {
+    return bad("format", "\"epsim-explore-schedule\"");
+  }
+  if (!j.contains("version") || j["version"] != 1) return bad("version", "1");
+  ScheduleFile out;
+  ExploreConfig& c = out.config;
+  if (!j.contains("protocol") || !j["protocol"].is_string()) {
+    return bad("protocol", "a protocol spec string");
+  }
+  c.protocol = j["protocol"];
+  for (auto [field, target] :
+       {std::pair{"replicas", &c.replicas}, {"commands", &c.commands}}) {
+    if (!j.contains(field) || !j[field].is_number_integer()) {
+      return bad(field, "an integer");
+    }
+    *target = j[field].get<int>();
+  }
+  // The index of the field's value among `options`.
+  auto choose = [&](const char* field, const std::vector<std::string>& options,
+                    int* index) -> absl::Status {
+    const std::string v =
+        j.contains(field) && j[field].is_string() ? j[field] : "";
+    for (size_t i = 0; i < options.size(); ++i) {
+      if (v == options[i]) {
+        *index = static_cast<int>(i);
+        return absl::OkStatus();
+      }
+    }
+    return bad(field, absl::StrJoin(options, " or "));
+  };
+  int conflicts = 0, submit = 0, model = 0, timers = 0;
+  if (absl::Status s =
+          choose("conflicts", {"all", "none", "pairs"}, &conflicts);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = choose("submit", {"start", "any"}, &submit); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = choose("model", {"reliable", "lossy"}, &model);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = choose("timers", {"choice", "ignore"}, &timers);
+      !s.ok()) {
+    return s;
+  }
+  c.conflicts = static_cast<ExploreConfig::Conflicts>(conflicts);
+  c.submit = static_cast<ExploreConfig::Submit>(submit);
+  c.lossy = model == 1;
+  c.timers = timers == 0;
+  if (j.contains("violation") && j["violation"].is_object()) {
+    out.check = j["violation"].value("check", "");
+    out.detail = j["violation"].value("detail", "");
+  }
+  if (!j.contains("steps") || !j["steps"].is_array()) {
+    return bad("steps", "an array of steps");
+  }
+  for (size_t i = 0; i < j["steps"].size(); ++i) {
+    auto step = ExploreStep::FromJson(j["steps"][i],
+                                      absl::StrCat(file, ": steps[", i, "]"));
+    if (!step.ok()) return step.status();
+    out.steps.push_back(*std::move(step));
+  }
+  return out;
+}
+
+}  // namespace epsim::explore
