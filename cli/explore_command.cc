@@ -1,6 +1,7 @@
 // `epsim explore`: bounded exhaustive exploration of a small configuration
 // (explore/explore.h), and `epsim explore --replay FILE` to re-run the
 // violating schedule it wrote.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <tuple>
@@ -8,19 +9,24 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "base/strings.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "explore/explore.h"
 #include "nlohmann/json.hpp"
 #include "protocol/common/protocol.h"
+#include "scenarios/coverage.h"
 
 namespace epsim::cli {
 
 using explore::Explore;
 using explore::ExploreConfig;
+using explore::ExploreReached;
 using explore::ExploreResult;
 using explore::ExploreViolation;
+using explore::ReachedScheduleToJson;
 using explore::RecoveryTimerClassifier;
 using explore::ReplaySchedule;
 using explore::ScheduleFile;
@@ -36,7 +42,7 @@ const Options kConflictsOptions = {"all", "none", "pairs"};
 const Options kSubmitOptions = {"start", "any"};
 const Options kModelOptions = {"reliable", "lossy"};
 const Options kTimersOptions = {"choice", "ignore"};
-const Options kSearchOptions = {"dfs", "bfs"};
+const Options kSearchOptions = {"dfs", "bfs", "guided"};
 
 absl::Status ChooseOption(const char* flag, const std::string& value,
                           const Options& options, int* index) {
@@ -88,6 +94,24 @@ absl::StatusOr<std::unique_ptr<protocol::Protocol>> MakeProtocol(
   return made;
 }
 
+const ExploreReached* FindReached(const ExploreResult& r,
+                                  const std::string& branch) {
+  for (const ExploreReached& reached : r.reached) {
+    if (reached.branch == branch) return &reached;
+  }
+  return nullptr;
+}
+
+// Where --out writes the schedule that reaches `branch`: the file itself
+// for one target, a file per branch inside the folder for several.
+std::string ReachOutPath(const ExploreConfig& config, const std::string& out,
+                         const std::string& branch) {
+  if (out.empty() || config.reach.size() == 1) return out;
+  std::string name = branch;
+  std::replace(name.begin(), name.end(), '/', '-');
+  return absl::StrCat(out, "/", name, ".json");
+}
+
 nlohmann::json ResultJson(const ExploreConfig& config,
                           const std::string& protocol_name,
                           const ExploreResult& r) {
@@ -101,6 +125,28 @@ nlohmann::json ResultJson(const ExploreConfig& config,
   j["states_per_second"] = r.StatesPerSecond();
   j["complete"] = r.complete;
   j["time_limited"] = r.time_limited;
+  j["coverage"] = r.coverage;
+  if (!config.reach.empty()) {
+    // Per target: reached (with the schedule's length), or not; exhaustive
+    // when the search was complete, so "not reached" is a proof.
+    nlohmann::json reach = nlohmann::json::object();
+    bool all = true;
+    for (const std::string& branch : config.reach) {
+      const ExploreReached* found = FindReached(r, branch);
+      all &= found != nullptr;
+      nlohmann::json entry;
+      entry["reached"] = found != nullptr;
+      entry["exhaustive"] = found == nullptr && r.complete;
+      if (found != nullptr) {
+        entry["length"] = found->schedule.size();
+        entry["schedule"] = ReachedScheduleToJson(config, *found);
+      }
+      reach[branch] = std::move(entry);
+    }
+    j["reach"] = std::move(reach);
+    j["reached"] = all;
+    j["exhaustive"] = !all && r.complete;
+  }
   if (r.violation) {
     nlohmann::json v = ScheduleToJson(config, *r.violation);
     v["length"] = r.violation->schedule.size();
@@ -122,6 +168,30 @@ void PrintText(const ExploreConfig& config, const std::string& protocol_name,
             << absl::StrFormat(
                    "time         %.2f s (%s states/s)\n", r.seconds,
                    Grouped(static_cast<uint64_t>(r.StatesPerSecond())));
+  for (const std::string& branch : config.reach) {
+    const ExploreReached* found = FindReached(r, branch);
+    if (found == nullptr) {
+      std::cout << "reach        " << branch << ": "
+                << (r.complete ? "unreachable within these bounds"
+                               : "not found before the limit")
+                << "\n";
+      continue;
+    }
+    std::cout << "reach        " << branch << ": reached in "
+              << found->schedule.size() << " steps"
+              << (config.search == ExploreConfig::Search::kBfs ? " (shortest)"
+                                                               : "")
+              << "\n";
+    for (size_t i = 0; i < found->schedule.size(); ++i) {
+      std::cout << absl::StrFormat("  %3d. ", i + 1) << found->schedule[i].text
+                << "\n";
+    }
+    if (!out_path.empty()) {
+      const std::string path = ReachOutPath(config, out_path, branch);
+      std::cout << "written to   " << path << " (replay: epsim explore "
+                << "--replay " << path << ")\n";
+    }
+  }
   if (r.violation) {
     std::cout << "result       VIOLATION of " << r.violation->check << ": "
               << r.violation->detail << "\n"
@@ -137,6 +207,10 @@ void PrintText(const ExploreConfig& config, const std::string& protocol_name,
       std::cout << "written to   " << out_path << " (replay: epsim explore "
                 << "--replay " << out_path << ")\n";
     }
+  } else if (!config.reach.empty() && !r.complete &&
+             r.reached.size() == config.reach.size()) {
+    std::cout << "result       every target reached, no violation on the "
+                 "way\n";
   } else if (r.complete) {
     std::cout << "result       complete"
               << (config.max_depth > 0 ? " within the depth bound" : "")
@@ -148,6 +222,10 @@ void PrintText(const ExploreConfig& config, const std::string& protocol_name,
                       : "time limit")
               << " before completion, no violation so far\n";
   }
+  absl::btree_set<std::string> branches;
+  for (const auto& [branch, count] : r.coverage) branches.insert(branch);
+  scenarios::PrintCoverage(r.coverage, branches, "transitions of the search",
+                           std::cout);
 }
 
 int Replay(const std::string& path, bool json, bool quiet) {
@@ -167,7 +245,9 @@ int Replay(const std::string& path, bool json, bool quiet) {
   auto trace = [&](const std::string& line) {
     if (!json && !quiet) std::cout << line << "\n";
   };
-  auto replayed = ReplaySchedule(file->config, **protocol, file->steps, trace);
+  scenarios::Coverage coverage;
+  auto replayed =
+      ReplaySchedule(file->config, **protocol, file->steps, trace, &coverage);
   if (!replayed.ok()) {
     return BadInput(absl::StrCat(path, ": ", replayed.status().message()));
   }
@@ -182,6 +262,11 @@ int Replay(const std::string& path, bool json, bool quiet) {
           : nlohmann::json(nullptr);
     j["expected"] = file->check;
     j["reproduced"] = same;
+    j["coverage"] = coverage;
+    if (!file->reached.empty()) {
+      j["reached"] = file->reached;
+      j["reproduced"] = !v && coverage[file->reached] > 0;
+    }
     std::cout << j.dump(2) << "\n";
   } else if (v) {
     std::cout << "VIOLATION of " << v->check << " after " << v->schedule.size()
@@ -196,6 +281,15 @@ int Replay(const std::string& path, bool json, bool quiet) {
                       : absl::StrCat(" (the file recorded ", file->check, ")"))
               << "\n";
   }
+  if (!file->reached.empty() && !v) {
+    const int64_t count = coverage[file->reached];
+    if (!json) {
+      std::cout << (count > 0 ? "reached " : "did not reach ") << file->reached
+                << (count > 0 ? absl::StrCat(" (", count, " times)") : "")
+                << "\n";
+    }
+    return count > 0 ? kExitOk : kExitViolation;
+  }
   return v ? kExitViolation : kExitOk;
 }
 
@@ -203,8 +297,8 @@ int Replay(const std::string& path, bool json, bool quiet) {
 
 int ExploreCommand(const Args& args) {
   std::string protocol_spec, conflicts = "all", submit = "start",
-                             model = "reliable", timers = "choice",
-                             search = "dfs", out_path, replay_path;
+                             model = "reliable", timers = "choice", search,
+                             out_path, replay_path, reach;
   int64_t n = 3, commands = 2, max_crashes = 0, max_recoveries = 0,
           max_depth = 0, max_states = 0;
   double time_limit = 0;
@@ -217,7 +311,9 @@ int ExploreCommand(const Args& args) {
       "exactly-once\nin every state, and handler assertions. Prints distinct "
       "states,\ntransitions, depth and speed, or the shortest violating "
       "schedule found.\nExit 0: no violation; 1: violation; 3: stopped by "
-      "--time-limit first.");
+      "--time-limit first.\nWith --reach: 0 every branch reached, 1 a "
+      "violation or a branch proven\nunreachable within the bounds, 3 not "
+      "found before the limit.");
   flags.String("protocol", &protocol_spec,
                "protocol NAME[:opt=val,...] (required unless --replay)");
   flags.Int("n", &n, "replicas (default 3)");
@@ -239,13 +335,22 @@ int ExploreCommand(const Args& args) {
                "ignore");
   flags.String("search", &search,
                "dfs (default; then a bounded re-search for the shortest "
-               "violation) | bfs");
+               "violation) | bfs | guided (with --reach, the default: "
+               "depth-first,\nfurthest along the protocol's path to the "
+               "target first)");
   flags.Bool("shortest", &shortest,
              "dfs: search for the shortest violation (default true)");
   flags.Double("time-limit", &time_limit, "seconds (default: none)");
   flags.Int("max-states", &max_states,
             "stop after this many distinct states (default: none)");
-  flags.String("out", &out_path, "write the violating schedule here (JSON)");
+  flags.String("reach", &reach,
+               "BRANCH[,BRANCH...]: search for a schedule that runs each "
+               "coverage branch\n(guided unless --search says otherwise; bfs "
+               "finds a shortest one); stops once all are reached");
+  flags.String("out", &out_path,
+               "write the violating schedule here (JSON); with --reach the "
+               "schedule reaching\nthe branch (several branches: FILE is a "
+               "folder, one file per branch)");
   flags.String("replay", &replay_path,
                "re-run the schedule FILE written by --out instead");
   flags.Bool("json", &json, "print one JSON object");
@@ -266,6 +371,13 @@ int ExploreCommand(const Args& args) {
   config.max_states = static_cast<uint64_t>(std::max<int64_t>(max_states, 0));
   config.time_limit = time_limit;
   config.shortest = shortest;
+  if (!reach.empty()) {
+    for (absl::string_view branch : absl::StrSplit(reach, ',')) {
+      config.reach.emplace_back(branch);
+    }
+    if (search.empty()) search = "guided";
+  }
+  if (search.empty()) search = "dfs";
   // Each enumerated flag's value, as an index into its options.
   int conflicts_index = 0, submit_index = 0, model_index = 0, timers_index = 0,
       search_index = 0;
@@ -292,6 +404,17 @@ int ExploreCommand(const Args& args) {
   auto protocol = MakeProtocol(config);
   if (!protocol.ok()) return BadInput(protocol.status().message());
   const std::string protocol_name = (*protocol)->Name();
+  {
+    const std::vector<std::string> known = (*protocol)->CoverageBranches();
+    for (const std::string& branch : config.reach) {
+      if (std::find(known.begin(), known.end(), branch) == known.end()) {
+        return BadInput(absl::StrCat(
+            "--reach \"", branch, "\": not a coverage branch of ",
+            protocol_name, " (expected one of: ", absl::StrJoin(known, ", "),
+            ")"));
+      }
+    }
+  }
 
   ProgressLine progress(quiet || json);
   auto on_progress = [&](uint64_t states, uint64_t transitions, int depth,
@@ -306,7 +429,16 @@ int ExploreCommand(const Args& args) {
   progress.Finish();
   if (!result.ok()) return BadInput(result.status().message());
 
-  if (result->violation && !out_path.empty()) {
+  for (const ExploreReached& reached : result->reached) {
+    if (out_path.empty()) break;
+    const std::string path = ReachOutPath(config, out_path, reached.branch);
+    const std::string text =
+        ReachedScheduleToJson(config, reached).dump(2) + "\n";
+    if (auto s = WriteFileAtomically(path, text); !s.ok()) {
+      return BadInput(s.message());
+    }
+  }
+  if (result->violation && !out_path.empty() && config.reach.empty()) {
     const std::string text =
         ScheduleToJson(config, *result->violation).dump(2) + "\n";
     if (auto s = WriteFileAtomically(out_path, text); !s.ok()) {
@@ -319,6 +451,11 @@ int ExploreCommand(const Args& args) {
     PrintText(config, protocol_name, *result, out_path);
   }
   if (result->violation) return kExitViolation;
+  if (!config.reach.empty()) {
+    // Every target reached: 0; one proven unreachable: 1; else undecided.
+    if (result->reached.size() == config.reach.size()) return kExitOk;
+    return result->complete ? kExitViolation : kExitUndecided;
+  }
   return result->complete ? kExitOk : kExitUndecided;
 }
 

@@ -79,6 +79,14 @@ nlohmann::json RunResultToJson(const RunResult& result) {
   }
   j["latency_ms"] = latency;
   j["checks"] = result.checks;
+  // Branch name to the times the run ran it, every branch of the protocol
+  // listed (0 included).
+  nlohmann::json coverage = nlohmann::json::object();
+  for (const std::string& branch : result.coverage_branches) {
+    coverage[branch] = 0;
+  }
+  for (const auto& [branch, count] : result.coverage) coverage[branch] = count;
+  j["coverage"] = std::move(coverage);
   nlohmann::json violations = nlohmann::json::array();
   for (const scenarios::Violation& v : result.violations) {
     violations.push_back({{"check", v.check},

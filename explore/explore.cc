@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
@@ -69,7 +70,15 @@ std::string_view SubmitName(ExploreConfig::Submit s) {
 }
 
 std::string_view SearchName(ExploreConfig::Search s) {
-  return s == ExploreConfig::Search::kDfs ? "dfs" : "bfs";
+  switch (s) {
+    case ExploreConfig::Search::kDfs:
+      return "dfs";
+    case ExploreConfig::Search::kBfs:
+      return "bfs";
+    case ExploreConfig::Search::kGuided:
+      return "guided";
+  }
+  return "?";
 }
 
 std::string ExploreConfig::Describe() const {
@@ -418,8 +427,12 @@ struct Sink {
   std::vector<std::pair<NodeId, CommitRecord>> commits;
   std::vector<std::pair<NodeId, ExecutionRecord>> executions;
   std::string panic;
+  // The coverage branches the handler ran (Env::Cover), in order. Not an
+  // effect on the state: Empty() ignores it.
+  std::vector<std::string> covered;
 
   void Clear() {
+    covered.clear();
     sends.clear();
     timer_ops.clear();
     commits.clear();
@@ -462,6 +475,7 @@ class ExploreEnv final : public protocol::Env {
     sink_->executions.emplace_back(self_, record);
   }
   void Cover(std::string_view branch) override {
+    sink_->covered.emplace_back(branch);
     if (branch.starts_with("panic/") && sink_->panic.empty()) {
       sink_->panic = std::string(branch);
     }
@@ -596,8 +610,10 @@ class Engine {
   Outcome Apply(const State& s, const Choice& c, State* out, Found* found) {
     using Kind = ExploreStep::Kind;
     const Reaction* rx = nullptr;
+    last_covered_ = nullptr;
     if (c.kind != Kind::kDrop && c.kind != Kind::kCrash) {
       rx = &React(s, c);
+      if (!rx->refused) last_covered_ = &rx->effects.covered;
       if (rx->refused) return Outcome::kDisabled;
       if (rx->failure) {
         *found = *rx->failure;
@@ -641,6 +657,10 @@ class Engine {
     return Absorb(*out, rx->effects, *found) ? Outcome::kOk
                                              : Outcome::kViolation;
   }
+
+  // The coverage branches the last Apply ran (null: none), valid until the
+  // next Apply.
+  const std::vector<std::string>* LastCovered() const { return last_covered_; }
 
   StateKey Key(const State& s) const {
     Hasher128 h;
@@ -1027,6 +1047,7 @@ class Engine {
       known_;
   size_t memo_limit_ = size_t{1} << 20;
   uint64_t memo_hits_ = 0;
+  const std::vector<std::string>* last_covered_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------
@@ -1041,7 +1062,25 @@ class Search {
       : config_(config),
         engine_(config, protocol),
         progress_(progress),
-        start_(Clock::now()) {}
+        start_(Clock::now()) {
+    for (const std::string& branch : protocol.CoverageBranches()) {
+      result_.coverage.try_emplace(branch, 0);
+    }
+    remaining_.insert(config.reach.begin(), config.reach.end());
+    // The guide: one bit per branch of the targets' chains.
+    for (const std::string& target : config.reach) {
+      uint64_t chain = 0;
+      for (const std::string& step : protocol.CoverageGuide(target)) {
+        auto it = std::find(guide_.begin(), guide_.end(), step);
+        if (it == guide_.end()) {
+          if (guide_.size() == 64) break;
+          it = guide_.insert(guide_.end(), step);
+        }
+        chain |= uint64_t{1} << (it - guide_.begin());
+      }
+      chains_.emplace_back(target, chain);
+    }
+  }
 
   ExploreResult Run() {
     std::optional<Found> found;
@@ -1052,7 +1091,8 @@ class Search {
       result_.shortest_proven = true;
       return Finish();
     }
-    if (config_.search == ExploreConfig::Search::kBfs) {
+    if (config_.search == ExploreConfig::Search::kBfs ||
+        config_.search == ExploreConfig::Search::kGuided) {
       Bfs(initial);
       return Finish();
     }
@@ -1062,7 +1102,8 @@ class Search {
     if (best) {
       std::vector<Choice> path = best->first;
       Found f = best->second;
-      if (config_.shortest && !stopped_ && path.size() > 1) {
+      if (config_.shortest && !stopped_ && !stopped_by_reach_ &&
+          path.size() > 1) {
         // Depth-bounded re-search with a depth-aware visited set: every
         // state within the bound is reached at its least depth, so the
         // shortest violation within the bound is found. Each violation
@@ -1083,7 +1124,7 @@ class Search {
       result_.violation =
           ExploreViolation{f.check, f.detail, engine_.ToSchedule(path)};
     } else {
-      result_.complete = !stopped_;
+      result_.complete = !stopped_ && !stopped_by_reach_;
     }
     return Finish();
   }
@@ -1094,9 +1135,39 @@ class Search {
     // The successors to go down into, with the choice to each.
     std::vector<std::pair<State, Choice>> children;
     size_t next = 0;
+    // Guided search: the guide branches the path to this state ran, and
+    // those of the path to each child.
+    uint64_t guide = 0;
+    std::vector<uint64_t> child_guide;
   };
 
+  // The guide bits of the branches the last Apply ran.
+  uint64_t GuideBits() const {
+    const std::vector<std::string>* covered = engine_.LastCovered();
+    if (covered == nullptr || guide_.empty()) return 0;
+    uint64_t bits = 0;
+    for (const std::string& branch : *covered) {
+      for (size_t i = 0; i < guide_.size(); ++i) {
+        if (guide_[i] == branch) bits |= uint64_t{1} << i;
+      }
+    }
+    return bits;
+  }
+  // How far along a path with these guide bits is towards a target not
+  // reached yet: the most chain branches of one target it ran.
+  int Progress(uint64_t bits) const {
+    int best = 0;
+    for (const auto& [target, chain] : chains_) {
+      if (!remaining_.contains(target)) continue;
+      best = std::max(best, __builtin_popcountll(bits & chain));
+    }
+    return best;
+  }
+
   ExploreResult Finish() {
+    for (auto& [branch, path] : reached_paths_) {
+      result_.reached.push_back({branch, engine_.ToSchedule(path)});
+    }
     result_.seconds = Elapsed();
     result_.time_limited = stopped_;
     return result_;
@@ -1106,8 +1177,27 @@ class Search {
     return std::chrono::duration<double>(Clock::now() - start_).count();
   }
 
+  // Counts the branches the transition just applied ran; when one of them
+  // is a --reach target not reached yet, records `path()` (the choices from
+  // the initial state up to and including this one) for it. Once every
+  // target is reached the search stops (complete stays false: the rest of
+  // the space was not visited).
+  template <typename PathFn>
+  void NoteCoverage(const PathFn& path) {
+    const std::vector<std::string>* covered = engine_.LastCovered();
+    if (covered == nullptr) return;
+    for (const std::string& branch : *covered) {
+      ++result_.coverage[branch];
+      if (!remaining_.empty() && remaining_.erase(branch) > 0) {
+        reached_paths_.emplace_back(branch, path());
+        if (remaining_.empty()) stopped_by_reach_ = true;
+      }
+    }
+  }
+
   // Every 256 transitions: progress and the limits.
   bool ShouldStop() {
+    if (stopped_by_reach_) return true;
     if (stopped_) return true;
     if ((result_.transitions & 255) != 0) return false;
     const double t = Elapsed();
@@ -1153,25 +1243,31 @@ class Search {
     std::vector<Frame> stack;
     std::vector<std::pair<State, Choice>> successors;
     std::vector<StateKey> keys;
+    std::vector<uint64_t> guides;
     // Fills stack.back().children with the new successors of `state`;
     // false when a violation ends the search.
     auto expand = [&](const State& state) {
       const int depth = static_cast<int>(stack.size());  // of the successors
       successors.clear();
       keys.clear();
+      guides.clear();
       State next;
       for (const Choice& c : engine_.Enumerate(state)) {
         Found f;
         const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
         if (outcome == Engine::Outcome::kDisabled) continue;
         ++result_.transitions;
-        if (outcome == Engine::Outcome::kViolation) {
+        auto path_here = [&] {
           std::vector<Choice> path;
           for (size_t i = 1; i < stack.size(); ++i) {
             path.push_back(stack[i].taken);
           }
           path.push_back(c);
-          best = {std::move(path), f};
+          return path;
+        };
+        if (!shorten) NoteCoverage(path_here);
+        if (outcome == Engine::Outcome::kViolation) {
+          best = {path_here(), f};
           if (!shorten || depth <= 1) return false;
           bound = depth - 1;
           // Frames at or beyond the new bound cannot lead to a shorter one.
@@ -1181,12 +1277,32 @@ class Search {
         keys.push_back(engine_.Key(next));
         visited_.Prefetch(keys.back());
         successors.emplace_back(std::move(next), c);
+        guides.push_back(stack.back().guide | GuideBits());
       }
-      std::vector<std::pair<State, Choice>>& children = stack.back().children;
+      Frame& frame = stack.back();
       for (size_t i = 0; i < successors.size(); ++i) {
         if (!Visit(keys[i], depth, depth_aware)) continue;
         if (bound > 0 && depth >= bound) continue;
-        children.push_back(std::move(successors[i]));
+        frame.children.push_back(std::move(successors[i]));
+        frame.child_guide.push_back(guides[i]);
+      }
+      if (config_.search == ExploreConfig::Search::kGuided &&
+          frame.children.size() > 1) {
+        // Furthest along first; ties keep the enumeration order.
+        std::vector<size_t> order(frame.children.size());
+        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+          return Progress(frame.child_guide[x]) >
+                 Progress(frame.child_guide[y]);
+        });
+        std::vector<std::pair<State, Choice>> children;
+        std::vector<uint64_t> child_guide;
+        for (size_t i : order) {
+          children.push_back(std::move(frame.children[i]));
+          child_guide.push_back(frame.child_guide[i]);
+        }
+        frame.children = std::move(children);
+        frame.child_guide = std::move(child_guide);
       }
       return true;
     };
@@ -1199,10 +1315,11 @@ class Search {
         stack.pop_back();
         continue;
       }
+      const uint64_t guide = top.child_guide[top.next];
       auto& [state, taken] = top.children[top.next++];
       const State here = std::move(state);
       if (bound > 0 && static_cast<int>(stack.size()) >= bound) continue;
-      stack.push_back({taken, {}, 0});
+      stack.push_back({taken, {}, 0, guide, {}});
       if (!expand(here)) return best;
     }
     return best;
@@ -1214,13 +1331,22 @@ class Search {
       uint32_t parent;
       Choice choice;
     };
+    struct Queued {
+      State state;
+      uint32_t node;
+      int depth;
+      uint64_t guide;  // guide bits of the path (guided search)
+    };
     std::vector<Node> nodes;  // index 0: the initial state
     nodes.push_back({0, {}});
-    std::deque<std::pair<State, uint32_t>> queue;
-    std::deque<int> depths;
+    // Guided: one FIFO per progress level, the highest non-empty one first
+    // (best-first on how far along the targets' chains a path got); plain
+    // BFS uses level 0 only.
+    std::vector<std::deque<Queued>> levels(1);
+    size_t queued = 0;
     visited_.Visit(engine_.Key(initial), 0);
-    queue.emplace_back(initial, 0);
-    depths.push_back(0);
+    levels[0].push_back({initial, 0, 0, 0});
+    ++queued;
     auto path_to = [&](uint32_t node, const Choice& last) {
       std::vector<Choice> path{last};
       for (uint32_t i = node; i != 0; i = nodes[i].parent) {
@@ -1229,30 +1355,40 @@ class Search {
       std::reverse(path.begin(), path.end());
       return path;
     };
+    const bool guided = config_.search == ExploreConfig::Search::kGuided;
     State next;
-    while (!queue.empty()) {
+    while (queued > 0) {
       if (ShouldStop()) return;
-      auto [state, node] = std::move(queue.front());
-      const int depth = depths.front();
-      queue.pop_front();
-      depths.pop_front();
+      size_t level = levels.size() - 1;
+      while (levels[level].empty()) --level;
+      Queued front = std::move(levels[level].front());
+      levels[level].pop_front();
+      --queued;
+      const State state = std::move(front.state);
+      const uint32_t node = front.node;
+      const int depth = front.depth;
       if (config_.max_depth > 0 && depth >= config_.max_depth) continue;
       for (const Choice& c : engine_.Enumerate(state)) {
         Found f;
         const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
         if (outcome == Engine::Outcome::kDisabled) continue;
         ++result_.transitions;
+        NoteCoverage([&] { return path_to(node, c); });
         if (outcome == Engine::Outcome::kViolation) {
           result_.violation = ExploreViolation{
               f.check, f.detail, engine_.ToSchedule(path_to(node, c))};
           result_.shortest_proven = true;
           return;
         }
+        const uint64_t guide = guided ? front.guide | GuideBits() : 0;
         if (!Visit(engine_.Key(next), depth + 1, false)) continue;
         nodes.push_back({node, c});
-        queue.emplace_back(std::move(next),
-                           static_cast<uint32_t>(nodes.size() - 1));
-        depths.push_back(depth + 1);
+        const size_t at = guided ? static_cast<size_t>(Progress(guide)) : 0;
+        if (levels.size() <= at) levels.resize(at + 1);
+        levels[at].push_back({std::move(next),
+                              static_cast<uint32_t>(nodes.size() - 1),
+                              depth + 1, guide});
+        ++queued;
       }
     }
     result_.complete = true;
@@ -1265,6 +1401,12 @@ class Search {
   VisitedSet visited_;
   ExploreResult result_;
   bool stopped_ = false;
+  // --reach: targets not reached yet, and a path to each one reached.
+  absl::btree_set<std::string> remaining_;
+  std::vector<std::string> guide_;                        // bit i: guide_[i]
+  std::vector<std::pair<std::string, uint64_t>> chains_;  // target, bits
+  std::vector<std::pair<std::string, std::vector<Choice>>> reached_paths_;
+  bool stopped_by_reach_ = false;
 };
 
 absl::Status ValidateConfig(const ExploreConfig& config) {
@@ -1302,9 +1444,15 @@ absl::StatusOr<ExploreResult> Explore(const ExploreConfig& config,
 absl::StatusOr<std::optional<ExploreViolation>> ReplaySchedule(
     const ExploreConfig& config, const protocol::Protocol& protocol,
     const std::vector<ExploreStep>& schedule,
-    const std::function<void(const std::string&)>& trace) {
+    const std::function<void(const std::string&)>& trace,
+    absl::btree_map<std::string, int64_t>* coverage) {
   if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
   Engine engine(config, protocol);
+  if (coverage != nullptr) {
+    for (const std::string& branch : protocol.CoverageBranches()) {
+      coverage->try_emplace(branch, 0);
+    }
+  }
   std::optional<Found> found;
   State s = engine.Initial(&found);
   ExploreViolation done;
@@ -1331,7 +1479,13 @@ absl::StatusOr<std::optional<ExploreViolation>> ReplaySchedule(
     if (trace) trace(absl::StrCat(i + 1, ". ", done.schedule.back().text));
     State next;
     Found f;
-    switch (engine.Apply(s, *match, &next, &f)) {
+    const Engine::Outcome outcome = engine.Apply(s, *match, &next, &f);
+    if (coverage != nullptr && engine.LastCovered() != nullptr) {
+      for (const std::string& branch : *engine.LastCovered()) {
+        ++(*coverage)[branch];
+      }
+    }
+    switch (outcome) {
       case Engine::Outcome::kDisabled:
         return absl::InvalidArgumentError(absl::StrCat(
             "steps[", i, "] (", want.text, "): the step changes nothing"));
@@ -1468,8 +1622,10 @@ absl::StatusOr<ExploreStep> ExploreStep::FromJson(const nlohmann::json& j,
   return step;
 }
 
-nlohmann::json ScheduleToJson(const ExploreConfig& config,
-                              const ExploreViolation& violation) {
+namespace {
+
+nlohmann::json ScheduleJson(const ExploreConfig& config,
+                            const std::vector<ExploreStep>& schedule) {
   nlohmann::json j;
   j["format"] = "epsim-explore-schedule";
   j["version"] = 1;
@@ -1480,12 +1636,28 @@ nlohmann::json ScheduleToJson(const ExploreConfig& config,
   j["submit"] = std::string(SubmitName(config.submit));
   j["model"] = config.lossy ? "lossy" : "reliable";
   j["timers"] = config.timers ? "choice" : "ignore";
-  j["violation"] = {{"check", violation.check}, {"detail", violation.detail}};
+  // The bounds that enable choices (a recover step needs max_recoveries).
+  j["max_crashes"] = config.max_crashes;
+  j["max_recoveries"] = config.max_recoveries;
   nlohmann::json steps = nlohmann::json::array();
-  for (const ExploreStep& step : violation.schedule) {
-    steps.push_back(step.ToJson());
-  }
+  for (const ExploreStep& step : schedule) steps.push_back(step.ToJson());
   j["steps"] = std::move(steps);
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json ScheduleToJson(const ExploreConfig& config,
+                              const ExploreViolation& violation) {
+  nlohmann::json j = ScheduleJson(config, violation.schedule);
+  j["violation"] = {{"check", violation.check}, {"detail", violation.detail}};
+  return j;
+}
+
+nlohmann::json ReachedScheduleToJson(const ExploreConfig& config,
+                                     const ExploreReached& reached) {
+  nlohmann::json j = ScheduleJson(config, reached.schedule);
+  j["reached"] = reached.branch;
   return j;
 }
 
@@ -1543,6 +1715,15 @@ absl::StatusOr<ScheduleFile> ScheduleFromJson(const nlohmann::json& j,
       !s.ok()) {
     return s;
   }
+  for (auto [field, target] : {std::pair{"max_crashes", &c.max_crashes},
+                               {"max_recoveries", &c.max_recoveries}}) {
+    if (!j.contains(field)) continue;  // files written before they existed
+    if (!j[field].is_number_integer() || j[field].get<int64_t>() < 0 ||
+        j[field].get<int64_t>() > 1000) {
+      return bad(field, "an integer 0..1000");
+    }
+    *target = j[field].get<int>();
+  }
   c.conflicts = static_cast<ExploreConfig::Conflicts>(conflicts);
   c.submit = static_cast<ExploreConfig::Submit>(submit);
   c.lossy = model == 1;
@@ -1550,6 +1731,10 @@ absl::StatusOr<ScheduleFile> ScheduleFromJson(const nlohmann::json& j,
   if (j.contains("violation") && j["violation"].is_object()) {
     out.check = j["violation"].value("check", "");
     out.detail = j["violation"].value("detail", "");
+  }
+  if (j.contains("reached")) {
+    if (!j["reached"].is_string()) return bad("reached", "a branch name");
+    out.reached = j["reached"];
   }
   if (!j.contains("steps") || !j["steps"].is_array()) {
     return bad("steps", "an array of steps");

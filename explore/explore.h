@@ -53,6 +53,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "protocol/common/command.h"
@@ -73,10 +74,13 @@ struct ExploreConfig {
     kAny,    // each submission is a choice, interleaved with the rest
   };
   enum class Search {
-    kDfs,  // depth-first; after a violation, a depth-bounded re-search
-           // for the shortest one
-    kBfs,  // breadth-first: the first violation is a shortest one; keeps
-           // the whole frontier in memory
+    kDfs,     // depth-first; after a violation, a depth-bounded re-search
+              // for the shortest one
+    kBfs,     // breadth-first: the first violation is a shortest one; keeps
+              // the whole frontier in memory
+    kGuided,  // --reach: depth-first, going first into the successors that
+              // got furthest along the targets' Protocol::CoverageGuide
+              // chains (memory of DFS, complete like it; not shortest)
   };
 
   std::string protocol;  // spec as given, for reports and the schedule file
@@ -90,7 +94,11 @@ struct ExploreConfig {
   int max_depth = 0;   // 0: unbounded
   bool timers = true;  // non-recovery timers are choices (false: ignored)
   Search search = Search::kDfs;
-  bool shortest = true;     // DFS: look for a shorter violation once found
+  bool shortest = true;  // DFS: look for a shorter violation once found
+  // Coverage branches to reach (`--reach`): the search records the first
+  // (with BFS: a shortest) schedule whose last step runs each of them, and
+  // stops once every one is reached. Empty: an ordinary exploration.
+  std::vector<std::string> reach;
   double time_limit = 0;    // seconds; 0: none
   uint64_t max_states = 0;  // 0: none (a safety valve for memory)
 
@@ -139,6 +147,12 @@ struct ExploreViolation {
   std::vector<ExploreStep> schedule;
 };
 
+// A schedule whose last step runs a coverage branch (`--reach`).
+struct ExploreReached {
+  std::string branch;
+  std::vector<ExploreStep> schedule;
+};
+
 struct ExploreResult {
   uint64_t states = 0;       // distinct states visited (all phases)
   uint64_t transitions = 0;  // steps executed (all phases)
@@ -150,6 +164,13 @@ struct ExploreResult {
   std::optional<ExploreViolation> violation;
   // BFS, or DFS whose shortening search finished: no violation is shorter.
   bool shortest_proven = false;
+  // Per coverage branch of the protocol (every one listed, 0 included):
+  // the transitions executed that ran it.
+  absl::btree_map<std::string, int64_t> coverage;
+  // --reach: the branches reached, in the order they were first reached.
+  // A branch of config.reach missing here is unreachable within the bounds
+  // when `complete`, else not found before the limit.
+  std::vector<ExploreReached> reached;
 
   double StatesPerSecond() const {
     return seconds > 0 ? static_cast<double>(states) / seconds : 0;
@@ -166,19 +187,25 @@ absl::StatusOr<ExploreResult> Explore(const ExploreConfig& config,
 // Re-executes `schedule` from the initial state of `config`. Returns the
 // first violation it reaches (with the steps taken up to it), or nullopt if
 // none; a step that names no enabled choice is an InvalidArgument error
-// naming the step. `trace` receives one line per step.
+// naming the step. `trace` receives one line per step; `coverage`, when
+// given, counts the branches the steps ran.
 absl::StatusOr<std::optional<ExploreViolation>> ReplaySchedule(
     const ExploreConfig& config, const protocol::Protocol& protocol,
     const std::vector<ExploreStep>& schedule,
-    const std::function<void(const std::string&)>& trace = {});
+    const std::function<void(const std::string&)>& trace = {},
+    absl::btree_map<std::string, int64_t>* coverage = nullptr);
 
 // The schedule file: the configuration, the violation and its steps.
 nlohmann::json ScheduleToJson(const ExploreConfig& config,
                               const ExploreViolation& violation);
+// The same file for a --reach schedule: `reached` instead of `violation`.
+nlohmann::json ReachedScheduleToJson(const ExploreConfig& config,
+                                     const ExploreReached& reached);
 struct ScheduleFile {
   ExploreConfig config;
   std::string check;  // the violation recorded in the file
   std::string detail;
+  std::string reached;  // the branch a --reach schedule runs last
   std::vector<ExploreStep> steps;
 };
 // Strict: errors name `file`, the field and what was expected.

@@ -15,6 +15,7 @@
 #include "base/files.h"
 #include "base/strings.h"
 #include "fuzz/shrink.h"
+#include "scenarios/coverage.h"
 #include "scenarios/json_reader.h"
 #include "scenarios/simulation.h"
 
@@ -558,20 +559,8 @@ void PrintFuzzSummary(const FuzzSummary& summary, std::ostream& out) {
     }
   }
   if (summary.coverage.empty()) return;
-  out << "coverage (summed over seeds):\n";
-  size_t width = 6;
-  for (const auto& [branch, count] : summary.coverage) {
-    width = std::max(width, branch.size());
-  }
-  int64_t unreached = 0;
-  for (const auto& [branch, count] : summary.coverage) {
-    const bool never = count == 0 && summary.branches.contains(branch);
-    unreached += never;
-    out << absl::StrFormat("  %-*s %10d%s\n", width, branch, count,
-                           never ? "  NEVER REACHED" : "");
-  }
-  out << absl::StrFormat("%d of %d branches never reached\n", unreached,
-                         summary.branches.size());
+  scenarios::PrintCoverage(summary.coverage, summary.branches,
+                           "summed over seeds", out);
 }
 
 }  // namespace epsim::fuzz

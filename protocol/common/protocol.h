@@ -62,6 +62,15 @@ class Protocol {
   // Every branch name the replicas may pass to Env::Cover, so coverage
   // tables can flag branches never reached.
   virtual std::vector<std::string> CoverageBranches() const = 0;
+  // The branches a command's life passes, in order, before `branch` can run
+  // (EPaxos*'s wait/W2: recover/start, recover/validate, validate/wait).
+  // `epsim explore --reach` tries first the states that got furthest along
+  // this chain; empty (the default) leaves the search unguided.
+  virtual std::vector<std::string> CoverageGuide(
+      const std::string& branch) const {
+    (void)branch;
+    return {};
+  }
 };
 
 using ProtocolFactory = std::function<absl::StatusOr<std::unique_ptr<Protocol>>(

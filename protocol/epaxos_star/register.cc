@@ -36,6 +36,21 @@ class EpaxosStarProtocol final : public Protocol {
   std::vector<std::string> CoverageBranches() const override {
     return epaxos_star::StarCoverageBranches();
   }
+  // Fig. 5: Recover (R1), then a Validate when R_max is large enough (R3),
+  // then Waiting when some I_q is not empty (R5), then the WAIT cases (R6).
+  std::vector<std::string> CoverageGuide(
+      const std::string& branch) const override {
+    if (branch.starts_with("wait/") || branch == "trigger/wait-deps") {
+      return {"recover/start", "recover/validate", "validate/wait"};
+    }
+    if (branch.starts_with("validate/")) {
+      return {"recover/start", "recover/validate"};
+    }
+    if (branch.starts_with("recover/") && branch != "recover/start") {
+      return {"recover/start"};
+    }
+    return {};
+  }
 
  private:
   std::shared_ptr<const StarOptions> options_;

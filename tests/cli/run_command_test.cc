@@ -32,6 +32,18 @@ TEST(RunCommandTest, JsonHasTheDocumentedKeys) {
   }
 }
 
+TEST(RunCommandTest, JsonCoverageCountsTheRunsBranches) {
+  // wan5-crash crashes a replica whose commands the others recover.
+  const auto r = RunEpsim("run scenarios/wan5-crash.json --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j["coverage"].is_object());
+  EXPECT_GT(j["coverage"]["fast-path"].get<int64_t>(), 0);
+  EXPECT_EQ(j["coverage"]["recovery/started"], j["recoveries"]["started"]);
+  // Every branch of the protocol is listed, those never run with 0.
+  ASSERT_TRUE(j["coverage"].contains("wait/W3"));
+}
+
 TEST(RunCommandTest, OutWritesAHistoryThatChecksOffline) {
   const std::string dir = ::testing::TempDir() + "/run_out";
   std::filesystem::remove_all(dir);
