@@ -1135,10 +1135,6 @@ class Search {
     // The successors to go down into, with the choice to each.
     std::vector<std::pair<State, Choice>> children;
     size_t next = 0;
-    // Guided search: the guide branches the path to this state ran, and
-    // those of the path to each child.
-    uint64_t guide = 0;
-    std::vector<uint64_t> child_guide;
   };
 
   // The guide bits of the branches the last Apply ran.
@@ -1243,14 +1239,12 @@ class Search {
     std::vector<Frame> stack;
     std::vector<std::pair<State, Choice>> successors;
     std::vector<StateKey> keys;
-    std::vector<uint64_t> guides;
     // Fills stack.back().children with the new successors of `state`;
     // false when a violation ends the search.
     auto expand = [&](const State& state) {
       const int depth = static_cast<int>(stack.size());  // of the successors
       successors.clear();
       keys.clear();
-      guides.clear();
       State next;
       for (const Choice& c : engine_.Enumerate(state)) {
         Found f;
@@ -1277,32 +1271,12 @@ class Search {
         keys.push_back(engine_.Key(next));
         visited_.Prefetch(keys.back());
         successors.emplace_back(std::move(next), c);
-        guides.push_back(stack.back().guide | GuideBits());
       }
       Frame& frame = stack.back();
       for (size_t i = 0; i < successors.size(); ++i) {
         if (!Visit(keys[i], depth, depth_aware)) continue;
         if (bound > 0 && depth >= bound) continue;
         frame.children.push_back(std::move(successors[i]));
-        frame.child_guide.push_back(guides[i]);
-      }
-      if (config_.search == ExploreConfig::Search::kGuided &&
-          frame.children.size() > 1) {
-        // Furthest along first; ties keep the enumeration order.
-        std::vector<size_t> order(frame.children.size());
-        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-          return Progress(frame.child_guide[x]) >
-                 Progress(frame.child_guide[y]);
-        });
-        std::vector<std::pair<State, Choice>> children;
-        std::vector<uint64_t> child_guide;
-        for (size_t i : order) {
-          children.push_back(std::move(frame.children[i]));
-          child_guide.push_back(frame.child_guide[i]);
-        }
-        frame.children = std::move(children);
-        frame.child_guide = std::move(child_guide);
       }
       return true;
     };
@@ -1315,11 +1289,10 @@ class Search {
         stack.pop_back();
         continue;
       }
-      const uint64_t guide = top.child_guide[top.next];
       auto& [state, taken] = top.children[top.next++];
       const State here = std::move(state);
       if (bound > 0 && static_cast<int>(stack.size()) >= bound) continue;
-      stack.push_back({taken, {}, 0, guide, {}});
+      stack.push_back({taken, {}, 0});
       if (!expand(here)) return best;
     }
     return best;
