@@ -336,7 +336,7 @@ int ExploreCommand(const Args& args) {
   flags.String("search", &search,
                "dfs (default; then a bounded re-search for the shortest "
                "violation) | bfs | guided (with --reach, the default: "
-               "depth-first,\nfurthest along the protocol's path to the "
+               "best-first,\nfurthest along the protocol's path to the "
                "target first)");
   flags.Bool("shortest", &shortest,
              "dfs: search for the shortest violation (default true)");

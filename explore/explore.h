@@ -78,9 +78,9 @@ struct ExploreConfig {
               // for the shortest one
     kBfs,     // breadth-first: the first violation is a shortest one; keeps
               // the whole frontier in memory
-    kGuided,  // --reach: depth-first, going first into the successors that
-              // got furthest along the targets' Protocol::CoverageGuide
-              // chains (memory of DFS, complete like it; not shortest)
+    kGuided,  // --reach: best-first, one FIFO per level of progress along
+              // the targets' Protocol::CoverageGuide chains, the highest
+              // first (memory like BFS; complete; not shortest)
   };
 
   std::string protocol;  // spec as given, for reports and the schedule file
