@@ -63,7 +63,7 @@ class Protocol {
   // tables can flag branches never reached.
   virtual std::vector<std::string> CoverageBranches() const = 0;
   // The branches a command's life passes, in order, before `branch` can run
-  // (EPaxos*'s wait/W2: recover/start, recover/validate, validate/wait).
+  // (EPaxos*'s wait/W2: recovery/started, recover/validate, validate/wait).
   // `epsim explore --reach` tries first the states that got furthest along
   // this chain; empty (the default) leaves the search unguided.
   virtual std::vector<std::string> CoverageGuide(

@@ -32,7 +32,7 @@ class EpaxosProtocol final : public Protocol {
     return checks;
   }
   std::vector<std::string> CoverageBranches() const override {
-    return epaxos::EpaxosCoverageBranches();
+    return epaxos::EpaxosCoverageBranches(*options_);
   }
 
  private:

@@ -63,8 +63,9 @@ namespace epsim::protocol::epaxos {
 uint64_t RecoveryTimerTag(const CommandId& id);
 std::optional<CommandId> RecoveryTimerInstance(uint64_t tag);
 
-// Every name the replica passes to Env::Cover.
-std::vector<std::string> EpaxosCoverageBranches();
+// Every name a replica with these options may pass to Env::Cover (a
+// quirk's branch only when the quirk is on).
+std::vector<std::string> EpaxosCoverageBranches(const EpaxosOptions& options);
 
 class EpaxosReplica final : public Replica {
  public:

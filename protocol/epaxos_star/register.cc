@@ -41,13 +41,13 @@ class EpaxosStarProtocol final : public Protocol {
   std::vector<std::string> CoverageGuide(
       const std::string& branch) const override {
     if (branch.starts_with("wait/") || branch == "trigger/wait-deps") {
-      return {"recover/start", "recover/validate", "validate/wait"};
+      return {"recovery/started", "recover/validate", "validate/wait"};
     }
     if (branch.starts_with("validate/")) {
-      return {"recover/start", "recover/validate"};
+      return {"recovery/started", "recover/validate"};
     }
-    if (branch.starts_with("recover/") && branch != "recover/start") {
-      return {"recover/start"};
+    if (branch.starts_with("recover/")) {
+      return {"recovery/started"};
     }
     return {};
   }

@@ -41,7 +41,6 @@ std::vector<std::string> StarCoverageBranches() {
       "accept/committed-ok",
       "nop-commit",
       "resubmit",
-      "recover/start",
       "recover/committed",
       "recover/accepted",
       "recover/coord-in-Q-nop",
@@ -702,8 +701,7 @@ void StarReplica::Recover(const CommandId& id, std::optional<Ballot> ballot) {
   fresh.ballot = b;
   attempts_[id] = std::move(fresh);
   ++timers_[id].attempts;
-  env_->Cover("recover/start");
-  env_->Cover("recovery/started");  // the run summary's count
+  env_->Cover("recovery/started");  // also the run summary's count
   Trace(absl::StrCat("recover ", id.ToString(), " at ballot ", b));
   Broadcast(NewMessage(MsgKind::kRecover, id, b));
   ArmRecoveryTimer(id, true);  // T3

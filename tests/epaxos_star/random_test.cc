@@ -141,7 +141,7 @@ TEST(StarRandomTest, ThreeReplicasNoCrash) {
   for (uint64_t seed = 1; seed <= 150; ++seed) {
     RunOne({.n = 3}, seed, coverage);
   }
-  ExpectReached(coverage, {"fast-path", "slow-path", "recover/start"});
+  ExpectReached(coverage, {"fast-path", "slow-path", "recovery/started"});
 }
 
 TEST(StarRandomTest, ThreeReplicasOneCrash) {

@@ -371,7 +371,7 @@ TEST(ExploreTest, ReachProvesABranchUnreachableWithinTheBounds) {
   config.commands = 2;
   config.conflicts = ExploreConfig::Conflicts::kPairs;
   config.search = ExploreConfig::Search::kGuided;
-  config.reach = {"recover/start", "fast-path"};
+  config.reach = {"recovery/started", "fast-path"};
   std::unique_ptr<protocol::Protocol> p = Make("epaxos-star:f=1,e=1", config);
   ASSERT_NE(p, nullptr);
   absl::StatusOr<ExploreResult> result = Explore(config, *p);
@@ -379,7 +379,7 @@ TEST(ExploreTest, ReachProvesABranchUnreachableWithinTheBounds) {
   EXPECT_TRUE(result->complete);
   ASSERT_EQ(result->reached.size(), 1u);
   EXPECT_EQ(result->reached[0].branch, "fast-path");
-  EXPECT_EQ(result->coverage.at("recover/start"), 0);
+  EXPECT_EQ(result->coverage.at("recovery/started"), 0);
 }
 
 TEST(ExploreCommandTest, ReachWritesAScheduleAndRejectsUnknownBranches) {
@@ -402,9 +402,9 @@ TEST(ExploreCommandTest, ReachWritesAScheduleAndRejectsUnknownBranches) {
 
   auto none = testing_util::RunEpsim(
       "explore --protocol epaxos-star:f=1,e=1 --commands 1 --reach "
-      "recover/start --quiet");
+      "recovery/started --quiet");
   EXPECT_EQ(none.exit_code, 1) << none.out;
-  EXPECT_NE(none.out.find("recover/start: unreachable within these bounds"),
+  EXPECT_NE(none.out.find("recovery/started: unreachable within these bounds"),
             std::string::npos)
       << none.out;
 
