@@ -18,6 +18,8 @@
 #include "nlohmann/json.hpp"
 #include "protocol/common/protocol.h"
 #include "scenarios/coverage.h"
+#include "scenarios/scenario.h"
+#include "scenarios/simulation.h"
 
 namespace epsim::cli {
 
@@ -32,6 +34,7 @@ using explore::ReplaySchedule;
 using explore::ScheduleFile;
 using explore::ScheduleFromJson;
 using explore::ScheduleToJson;
+using explore::ScheduleToScenario;
 namespace {
 
 constexpr char kName[] = "epsim explore";
@@ -228,7 +231,70 @@ void PrintText(const ExploreConfig& config, const std::string& protocol_name,
                            std::cout);
 }
 
-int Replay(const std::string& path, bool json, bool quiet) {
+// --replay FILE --scenario OUT: the schedule as a scenario script, written
+// only once `epsim run` of it has been checked: it must run the schedule's
+// branch (or break its check), and, for a --reach schedule, pass every
+// check once the rest of the run is released.
+int WriteScenario(const ScheduleFile& file, const protocol::Protocol& protocol,
+                  const std::string& path, bool json) {
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  if (name.ends_with(".json")) name.resize(name.size() - 5);
+  absl::StatusOr<nlohmann::json> scenario =
+      ScheduleToScenario(file, protocol, name);
+  if (!scenario.ok()) {
+    return BadInput(absl::StrCat("--scenario: cannot convert ", path, ": ",
+                                 scenario.status().message()));
+  }
+  absl::StatusOr<scenarios::Scenario> loaded =
+      scenarios::Scenario::FromJson(*scenario, path);
+  if (!loaded.ok()) {
+    return BadInput(
+        absl::StrCat("--scenario: the converted scenario does "
+                     "not load: ",
+                     loaded.status().message()));
+  }
+  absl::StatusOr<scenarios::RunResult> run =
+      scenarios::Simulate(*loaded, scenarios::RunOptions{});
+  if (!run.ok()) {
+    return BadInput(
+        absl::StrCat("--scenario: the converted scenario does "
+                     "not run: ",
+                     run.status().message()));
+  }
+  auto count = [&](const std::string& branch) -> int64_t {
+    auto it = run->coverage.find(branch);
+    return it == run->coverage.end() ? 0 : it->second;
+  };
+  std::vector<std::string> broken;
+  for (const scenarios::Violation& v : run->violations) {
+    broken.push_back(v.check);
+  }
+  const bool ok =
+      file.reached.empty()
+          ? std::find(broken.begin(), broken.end(), file.check) != broken.end()
+          : count(file.reached) > 0 && broken.empty();
+  if (ok) {
+    if (auto s = WriteFileAtomically(path, scenario->dump(2) + "\n"); !s.ok()) {
+      return BadInput(s.message());
+    }
+  }
+  if (!json) {
+    std::cout << "scenario     " << path << " (epsim run " << path << "): ";
+    if (!file.reached.empty()) {
+      std::cout << "reaches " << file.reached << " " << count(file.reached)
+                << " times, checks "
+                << (broken.empty() ? "ok" : absl::StrJoin(broken, ", "))
+                << "\n";
+    } else {
+      std::cout << (ok ? "breaks " : "does not break ") << file.check << "\n";
+    }
+    if (!ok) std::cout << "(not written)\n";
+  }
+  return ok ? kExitOk : kExitViolation;
+}
+
+int Replay(const std::string& path, bool json, bool quiet,
+           const std::string& scenario_path) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return BadInput(text.status().message());
   nlohmann::json parsed = nlohmann::json::parse(*text, nullptr, false);
@@ -253,6 +319,18 @@ int Replay(const std::string& path, bool json, bool quiet) {
   }
   const std::optional<ExploreViolation>& v = *replayed;
   const bool same = v && v->check == file->check;
+  if (!scenario_path.empty()) {
+    // Refuses a schedule that does not do what its file says.
+    const bool does =
+        file->reached.empty() ? same : !v && coverage[file->reached] > 0;
+    if (!does) {
+      return BadInput(
+          absl::StrCat(path, ": the schedule does not ",
+                       file->reached.empty() ? "reproduce " : "reach ",
+                       file->reached.empty() ? file->check : file->reached,
+                       "; no scenario written"));
+    }
+  }
   if (json) {
     nlohmann::json j;
     j["file"] = path;
@@ -288,7 +366,13 @@ int Replay(const std::string& path, bool json, bool quiet) {
                 << (count > 0 ? absl::StrCat(" (", count, " times)") : "")
                 << "\n";
     }
+    if (!scenario_path.empty()) {
+      return WriteScenario(*file, **protocol, scenario_path, json);
+    }
     return count > 0 ? kExitOk : kExitViolation;
+  }
+  if (!scenario_path.empty()) {
+    return WriteScenario(*file, **protocol, scenario_path, json);
   }
   return v ? kExitViolation : kExitOk;
 }
@@ -298,7 +382,7 @@ int Replay(const std::string& path, bool json, bool quiet) {
 int ExploreCommand(const Args& args) {
   std::string protocol_spec, conflicts = "all", submit = "start",
                              model = "reliable", timers = "choice", search,
-                             out_path, replay_path, reach;
+                             out_path, replay_path, reach, scenario_path;
   int64_t n = 3, commands = 2, max_crashes = 0, max_recoveries = 0,
           max_depth = 0, max_states = 0;
   double time_limit = 0;
@@ -353,11 +437,21 @@ int ExploreCommand(const Args& args) {
                "folder, one file per branch)");
   flags.String("replay", &replay_path,
                "re-run the schedule FILE written by --out instead");
+  flags.String("scenario", &scenario_path,
+               "with --replay: write the schedule as a scenario FILE whose "
+               "script takes\nits steps (epsim run FILE), after checking "
+               "that the run does the same");
   flags.Bool("json", &json, "print one JSON object");
   flags.Bool("quiet", &quiet, "no progress line");
   if (auto status = flags.Parse(args); !status.ok()) return flags.Fail(status);
 
-  if (!replay_path.empty()) return Replay(replay_path, json, quiet);
+  if (!replay_path.empty()) {
+    return Replay(replay_path, json, quiet, scenario_path);
+  }
+  if (!scenario_path.empty()) {
+    return flags.Fail(
+        absl::InvalidArgumentError("--scenario needs --replay FILE"));
+  }
   if (protocol_spec.empty()) {
     return flags.Fail(absl::InvalidArgumentError("--protocol is required"));
   }

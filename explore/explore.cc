@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -751,6 +752,41 @@ class Engine {
     return false;
   }
 
+  // The enabled choice `want` names in `s`, if any.
+  std::optional<Choice> Match(const State& s, const ExploreStep& want) {
+    for (const Choice& c : Enumerate(s)) {
+      if (SameStep(Describe(s, c), want)) return c;
+    }
+    return std::nullopt;
+  }
+
+  // The in-flight messages a script filter (sender, receiver, type,
+  // command) cannot tell apart from the one `c` delivers or drops: copies
+  // with other contents. Identical copies do not count (either gives the
+  // same successor).
+  int Lookalikes(const State& s, const Choice& c) const {
+    const InFlight& m = s.messages[c.index];
+    int count = 0;
+    for (const InFlight& other : s.messages) {
+      if (other.key == m.key || other.from != m.from || other.to != m.to ||
+          other.message->Type() != m.message->Type() ||
+          other.message->Command() != m.message->Command()) {
+        continue;
+      }
+      ++count;
+    }
+    return count;
+  }
+
+  // The command ids a replica knows and has not executed.
+  static std::vector<CommandId> PendingIds(const Replica& replica) {
+    std::vector<CommandId> ids;
+    for (const protocol::PendingCommand& pc : replica.Pending()) {
+      ids.push_back(pc.id);
+    }
+    return ids;
+  }
+
   // Turns a path of choices into a schedule by re-running it.
   std::vector<ExploreStep> ToSchedule(const std::vector<Choice>& path) {
     std::optional<Found> ignored;
@@ -1091,9 +1127,12 @@ class Search {
       result_.shortest_proven = true;
       return Finish();
     }
-    if (config_.search == ExploreConfig::Search::kBfs ||
-        config_.search == ExploreConfig::Search::kGuided) {
-      Bfs(initial);
+    if (config_.search == ExploreConfig::Search::kBfs) {
+      result_.complete = Bfs(initial, config_.max_depth);
+      return Finish();
+    }
+    if (config_.search == ExploreConfig::Search::kGuided) {
+      GuidedDeepening(initial);
       return Finish();
     }
     const bool depth_aware = config_.max_depth > 0;
@@ -1201,7 +1240,8 @@ class Search {
       progress_(result_.states, result_.transitions, result_.max_depth, t);
     }
     if ((config_.time_limit > 0 && t >= config_.time_limit) ||
-        (config_.max_states > 0 && result_.states >= config_.max_states)) {
+        (config_.max_states > 0 &&
+         result_.states - round_start_ >= config_.max_states)) {
       stopped_ = true;
     }
     return stopped_;
@@ -1298,8 +1338,52 @@ class Search {
     return best;
   }
 
-  // Breadth-first search: the first violation found is a shortest one.
-  void Bfs(const State& initial) {
+  // The guided search under growing depth bounds. Best-first alone fixes
+  // on the subtree of the first path to climb a level (the earliest
+  // recovery, say) and can spend the whole budget below it while the
+  // target needs the recovery a few steps later; a depth bound makes that
+  // subtree finite, so the search moves on to the other prefixes. Each
+  // round starts afresh (the visited set keeps least depths per round
+  // only); targets reached stay reached. Complete when a round cut no
+  // state at its bound, or ran to the configuration's own --max-depth.
+  // Fixing on one prefix is also what finds deep targets fast when the
+  // first prefix is the right one, so a first round runs without a bound
+  // on a small budget of states.
+  void GuidedDeepening(const State& initial) {
+    constexpr int kFirstBound = 6;
+    constexpr int kBoundStep = 2;
+    constexpr uint64_t kProbeStates = uint64_t{1} << 18;
+    const int limit = config_.max_depth;
+    round_states_ = kProbeStates;
+    round_start_ = result_.states;
+    const bool exhausted = Bfs(initial, limit);
+    round_states_ = 0;
+    if (result_.violation || stopped_ || stopped_by_reach_) return;
+    if (exhausted) {
+      result_.complete = true;
+      return;
+    }
+    for (int bound = kFirstBound;; bound += kBoundStep) {
+      if (limit > 0 && bound > limit) bound = limit;
+      visited_.Clear();
+      cut_by_bound_ = false;
+      round_start_ = result_.states;  // max_states bounds memory: per round
+      const bool exhausted = Bfs(initial, bound);
+      if (!exhausted || result_.violation) return;
+      if (!cut_by_bound_ || bound == limit) {
+        result_.complete = true;
+        return;
+      }
+      ++result_.deepening_rounds;
+    }
+  }
+
+  // Breadth-first search (guided: best-first) from `initial`, states at
+  // depth `bound` (> 0) not expanded: the first violation found by plain
+  // BFS is a shortest one. True when the queue ran dry (every state within
+  // the bound visited), false when stopped by a limit, a violation or
+  // every --reach target reached.
+  bool Bfs(const State& initial, int bound) {
     struct Node {
       uint32_t parent;
       Choice choice;
@@ -1331,7 +1415,10 @@ class Search {
     const bool guided = config_.search == ExploreConfig::Search::kGuided;
     State next;
     while (queued > 0) {
-      if (ShouldStop()) return;
+      if (ShouldStop()) return false;
+      if (round_states_ > 0 && result_.states - round_start_ >= round_states_) {
+        return false;  // the probe round's budget
+      }
       size_t level = levels.size() - 1;
       while (levels[level].empty()) --level;
       Queued front = std::move(levels[level].front());
@@ -1340,7 +1427,10 @@ class Search {
       const State state = std::move(front.state);
       const uint32_t node = front.node;
       const int depth = front.depth;
-      if (config_.max_depth > 0 && depth >= config_.max_depth) continue;
+      if (bound > 0 && depth >= bound) {
+        cut_by_bound_ = true;
+        continue;
+      }
       for (const Choice& c : engine_.Enumerate(state)) {
         Found f;
         const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
@@ -1350,8 +1440,8 @@ class Search {
         if (outcome == Engine::Outcome::kViolation) {
           result_.violation = ExploreViolation{
               f.check, f.detail, engine_.ToSchedule(path_to(node, c))};
-          result_.shortest_proven = true;
-          return;
+          result_.shortest_proven = !guided;
+          return false;
         }
         const uint64_t guide = guided ? front.guide | GuideBits() : 0;
         if (!Visit(engine_.Key(next), depth + 1, false)) continue;
@@ -1364,7 +1454,7 @@ class Search {
         ++queued;
       }
     }
-    result_.complete = true;
+    return true;
   }
 
   const ExploreConfig& config_;
@@ -1380,6 +1470,9 @@ class Search {
   std::vector<std::pair<std::string, uint64_t>> chains_;  // target, bits
   std::vector<std::pair<std::string, std::vector<Choice>>> reached_paths_;
   bool stopped_by_reach_ = false;
+  bool cut_by_bound_ = false;  // the current round left a state unexpanded
+  uint64_t round_states_ = 0;  // > 0: the round stops after this many states
+  uint64_t round_start_ = 0;   // result_.states when the round began
 };
 
 absl::Status ValidateConfig(const ExploreConfig& config) {
@@ -1436,13 +1529,7 @@ absl::StatusOr<std::optional<ExploreViolation>> ReplaySchedule(
   }
   for (size_t i = 0; i < schedule.size(); ++i) {
     const ExploreStep& want = schedule[i];
-    std::optional<Choice> match;
-    for (const Choice& c : engine.Enumerate(s)) {
-      if (Engine::SameStep(engine.Describe(s, c), want)) {
-        match = c;
-        break;
-      }
-    }
+    const std::optional<Choice> match = engine.Match(s, want);
     if (!match) {
       return absl::InvalidArgumentError(
           absl::StrCat("steps[", i, "] (", want.text,
@@ -1472,6 +1559,181 @@ absl::StatusOr<std::optional<ExploreViolation>> ReplaySchedule(
     s = std::move(next);
   }
   return std::optional<ExploreViolation>();
+}
+
+absl::StatusOr<nlohmann::json> ScheduleToScenario(
+    const ScheduleFile& file, const protocol::Protocol& protocol,
+    const std::string& name) {
+  ExploreConfig config = file.config;
+  if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  // Submissions become script steps at the point they happen: with
+  // submit = start, all of them first, in index order (as Initial does).
+  const bool at_start = config.submit == ExploreConfig::Submit::kStart;
+  config.submit = ExploreConfig::Submit::kAny;
+  Engine engine(config, protocol);
+  std::optional<Found> found;
+  State s = engine.Initial(&found);
+  if (found) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the initial state already violates ", found->check, ": ",
+                     found->detail));
+  }
+  absl::btree_map<CommandId, std::string> labels;
+  nlohmann::json steps = nlohmann::json::array();
+  bool stopped = false;  // a violation ended the schedule
+  // Takes `choice` in `s`; false once a violation is reached.
+  auto take = [&](const Choice& choice,
+                  const std::string& where) -> absl::StatusOr<bool> {
+    State next;
+    Found f;
+    switch (engine.Apply(s, choice, &next, &f)) {
+      case Engine::Outcome::kDisabled:
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": the step changes nothing"));
+      case Engine::Outcome::kViolation:
+        return false;
+      case Engine::Outcome::kOk:
+        break;
+    }
+    s = std::move(next);
+    return true;
+  };
+  auto submit = [&](int i, const std::string& where) -> absl::Status {
+    ExploreStep want;
+    want.kind = ExploreStep::Kind::kSubmit;
+    want.replica = i % config.replicas;
+    want.submission = i;
+    const std::optional<Choice> choice = engine.Match(s, want);
+    if (!choice) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": command ", i + 1, " cannot be submitted here"));
+    }
+    const std::vector<CommandId> before =
+        Engine::PendingIds(*s.replicas[want.replica]);
+    absl::StatusOr<bool> ok = take(*choice, where);
+    if (!ok.ok()) return ok.status();
+    stopped = !*ok;
+    const std::string label = absl::StrCat("c", i + 1);
+    if (!stopped) {
+      for (const CommandId& id :
+           Engine::PendingIds(*s.replicas[want.replica])) {
+        if (std::find(before.begin(), before.end(), id) == before.end()) {
+          labels[id] = label;
+        }
+      }
+    }
+    const protocol::Command c = config.CommandAt(i);
+    nlohmann::json submit = {{"replica", want.replica},
+                             {"op", protocol::OpTypeName(c.op)},
+                             {"key", c.key.str()}};
+    if (c.op == protocol::OpType::kPut) submit["value"] = c.value;
+    submit["as"] = label;
+    steps.push_back(
+        {{"submit", submit}, {"note", absl::StrCat("command ", i + 1)}});
+    return absl::OkStatus();
+  };
+  if (at_start) {
+    for (int i = 0; i < config.commands && !stopped; ++i) {
+      if (absl::Status st = submit(i, "initial submissions"); !st.ok()) {
+        return st;
+      }
+    }
+  }
+  using Kind = ExploreStep::Kind;
+  for (size_t i = 0; i < file.steps.size() && !stopped; ++i) {
+    const ExploreStep& want = file.steps[i];
+    const std::string where = absl::StrCat("steps[", i, "] (", want.text, ")");
+    if (want.kind == Kind::kSubmit) {
+      if (absl::Status st = submit(want.submission, where); !st.ok()) {
+        return st;
+      }
+      continue;
+    }
+    const std::optional<Choice> choice = engine.Match(s, want);
+    if (!choice) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": no such choice is enabled at this point"));
+    }
+    auto label_of = [&](const CommandId& id) -> absl::StatusOr<std::string> {
+      auto it = labels.find(id);
+      if (it == labels.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": command ", id.ToString(), " was never submitted"));
+      }
+      return it->second;
+    };
+    nlohmann::json step;
+    switch (want.kind) {
+      case Kind::kDeliver:
+      case Kind::kDrop: {
+        if (const int others = engine.Lookalikes(s, *choice); others > 0) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              where, ": ", others,
+              " other in-flight message(s) have the same sender, receiver, "
+              "type and command, so a script filter cannot pick this one"));
+        }
+        const InFlight& m = s.messages[choice->index];
+        nlohmann::json filter = {{"type", std::string(m.message->Type())},
+                                 {"from", m.from},
+                                 {"to", m.to}};
+        if (std::optional<CommandId> id = m.message->Command()) {
+          absl::StatusOr<std::string> label = label_of(*id);
+          if (!label.ok()) return label.status();
+          filter["command"] = *label;
+        }
+        step[want.kind == Kind::kDeliver ? "deliver" : "lose"] = filter;
+        break;
+      }
+      case Kind::kCrash:
+        // The explorer's crash keeps what the replica already sent.
+        step["crash"] = {{"replica", want.replica}, {"keep_sent", true}};
+        break;
+      case Kind::kRecover: {
+        absl::StatusOr<std::string> label = label_of(choice->command);
+        if (!label.ok()) return label.status();
+        step["recover"] = {{"replica", want.replica}, {"command", *label}};
+        break;
+      }
+      case Kind::kTimer:
+        // The script fires a replica's oldest pending timer with the tag.
+        if (want.ordinal != 0 ||
+            want.tag >
+                static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(where,
+                           ": a script fires the oldest timer with a tag; this "
+                           "step fires another"));
+        }
+        step["fire_timer"] = {{"replica", want.replica},
+                              {"tag", static_cast<int64_t>(want.tag)}};
+        break;
+      case Kind::kSubmit:
+        break;
+    }
+    step["note"] = absl::StrCat(i + 1, ". ", want.text);
+    steps.push_back(std::move(step));
+    absl::StatusOr<bool> ok = take(*choice, where);
+    if (!ok.ok()) return ok.status();
+    stopped = !*ok;
+  }
+  // Then everything held is released, so that liveness is judged too.
+  steps.push_back({{"run", {{"mode", "quiescent"}}}});
+  nlohmann::json replicas = nlohmann::json::array();
+  for (int i = 0; i < config.replicas; ++i) replicas.push_back(i);
+  const std::string what =
+      !file.reached.empty()
+          ? absl::StrCat("reaches coverage branch ", file.reached)
+          : absl::StrCat("reproduces a violation of ", file.check);
+  return nlohmann::json{
+      {"name", name},
+      {"description",
+       absl::StrCat("Converted from an epsim explore schedule (",
+                    config.Describe(), "): ", file.steps.size(), " steps that ",
+                    what, ", then the rest of the run released.")},
+      {"topology", "lan"},
+      {"protocol", config.protocol},
+      {"replicas", replicas},
+      {"script", {{"steps", steps}}}};
 }
 
 // ---------------------------------------------------------------------------

@@ -80,7 +80,10 @@ struct ExploreConfig {
               // the whole frontier in memory
     kGuided,  // --reach: best-first, one FIFO per level of progress along
               // the targets' Protocol::CoverageGuide chains, the highest
-              // first (memory like BFS; complete; not shortest)
+              // first: a probe without a depth bound on a small budget,
+              // then under bounds 6, 8, 10, ... (up to max_depth) so that
+              // no one prefix takes the whole budget (memory like BFS;
+              // complete; not shortest)
   };
 
   std::string protocol;  // spec as given, for reports and the schedule file
@@ -99,8 +102,10 @@ struct ExploreConfig {
   // (with BFS: a shortest) schedule whose last step runs each of them, and
   // stops once every one is reached. Empty: an ordinary exploration.
   std::vector<std::string> reach;
-  double time_limit = 0;    // seconds; 0: none
-  uint64_t max_states = 0;  // 0: none (a safety valve for memory)
+  double time_limit = 0;  // seconds; 0: none
+  // 0: none. A safety valve for memory: the distinct states held at once
+  // (guided search: per deepening round).
+  uint64_t max_states = 0;
 
   // Whether a timer with this tag is the protocol's recovery timer (those
   // are never choices). Set by RecoveryTimerClassifier() for built-in
@@ -157,6 +162,10 @@ struct ExploreResult {
   uint64_t states = 0;       // distinct states visited (all phases)
   uint64_t transitions = 0;  // steps executed (all phases)
   int max_depth = 0;         // deepest state reached
+  // Guided search: the depth bounds it outgrew (after a probe round with no
+  // bound on a small budget, each round searches the space within a bound
+  // 2 steps deeper than the last, from 6 up).
+  int deepening_rounds = 0;
   double seconds = 0;
   // Every reachable state within the bounds was visited.
   bool complete = false;
@@ -211,6 +220,17 @@ struct ScheduleFile {
 // Strict: errors name `file`, the field and what was expected.
 absl::StatusOr<ScheduleFile> ScheduleFromJson(const nlohmann::json& json,
                                               const std::string& file);
+
+// A scenario (scenario-format JSON with a "script") whose `epsim run` takes
+// the steps of `file` one by one, message by message, then releases
+// everything held so liveness is judged too: the way to turn a --reach or
+// violating schedule into a regression scenario. Fails (naming the step)
+// where a script cannot say which message a step means: two in-flight
+// messages with the same sender, receiver, type and command but other
+// contents, or a timer other than the replica's oldest with its tag.
+absl::StatusOr<nlohmann::json> ScheduleToScenario(
+    const ScheduleFile& file, const protocol::Protocol& protocol,
+    const std::string& name);
 
 }  // namespace epsim::explore
 

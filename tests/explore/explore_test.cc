@@ -416,5 +416,34 @@ TEST(ExploreCommandTest, ReachWritesAScheduleAndRejectsUnknownBranches) {
       << bad.out;
 }
 
+// W4 on a late committed RecoverOK: out of reach of best-first search
+// alone (it spends its budget below the first recovery), found by the
+// deepening rounds, and the schedule becomes a scenario `epsim run`
+// replays with the branch counted in its coverage and every check ok.
+TEST(ExploreCommandTest, ReachScheduleBecomesAScenarioThatRunReplays) {
+  const std::string schedule = ::testing::TempDir() + "/w4_committed.json";
+  const std::string scenario =
+      ::testing::TempDir() + "/w4_committed_scenario.json";
+  auto found = testing_util::RunEpsim(
+      "explore --protocol epaxos-star --commands 2 --conflicts pairs "
+      "--max-recoveries 1 --reach wait/W4-committed --quiet --out " +
+      schedule);
+  ASSERT_EQ(found.exit_code, 0) << found.out;
+  auto converted = testing_util::RunEpsim("explore --replay " + schedule +
+                                          " --scenario " + scenario);
+  EXPECT_EQ(converted.exit_code, 0) << converted.out;
+  EXPECT_NE(converted.out.find("reaches wait/W4-committed"), std::string::npos)
+      << converted.out;
+  auto run = testing_util::RunEpsim("run " + scenario + " --json");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  const nlohmann::json j = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << run.out;
+  EXPECT_GE(j["coverage"]["wait/W4-committed"].get<int>(), 1);
+
+  auto alone = testing_util::RunEpsim("explore --scenario " + scenario);
+  EXPECT_EQ(alone.exit_code, 2) << alone.out;
+  EXPECT_NE(alone.out.find("--scenario needs --replay"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace epsim::explore
