@@ -421,7 +421,7 @@ int ExploreCommand(const Args& args) {
                "dfs (default; then a bounded re-search for the shortest "
                "violation) | bfs | guided (with --reach, the default: "
                "best-first,\nfurthest along the protocol's path to the "
-               "target first)");
+               "target first, in rounds of growing depth bounds)");
   flags.Bool("shortest", &shortest,
              "dfs: search for the shortest violation (default true)");
   flags.Double("time-limit", &time_limit, "seconds (default: none)");
