@@ -2,6 +2,7 @@
 // (explore/explore.h), and `epsim explore --replay FILE` to re-run the
 // violating schedule it wrote.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <tuple>
@@ -220,9 +221,7 @@ void PrintText(const ExploreConfig& config, const std::string& protocol_name,
               << ", no violation\n";
   } else {
     std::cout << "result       stopped by the "
-              << (config.max_states > 0 && r.states >= config.max_states
-                      ? "state limit"
-                      : "time limit")
+              << (r.state_limited ? "state limit" : "time limit")
               << " before completion, no violation so far\n";
   }
   absl::btree_set<std::string> branches;
@@ -237,8 +236,7 @@ void PrintText(const ExploreConfig& config, const std::string& protocol_name,
 // check once the rest of the run is released.
 int WriteScenario(const ScheduleFile& file, const protocol::Protocol& protocol,
                   const std::string& path, bool json) {
-  std::string name = path.substr(path.find_last_of('/') + 1);
-  if (name.ends_with(".json")) name.resize(name.size() - 5);
+  const std::string name = std::filesystem::path(path).stem();
   absl::StatusOr<nlohmann::json> scenario =
       ScheduleToScenario(file, protocol, name);
   if (!scenario.ok()) {
@@ -319,11 +317,12 @@ int Replay(const std::string& path, bool json, bool quiet,
   }
   const std::optional<ExploreViolation>& v = *replayed;
   const bool same = v && v->check == file->check;
+  // The schedule does what its file says: breaks the recorded check, or
+  // runs the recorded branch without a violation.
+  const bool reproduced =
+      file->reached.empty() ? same : !v && coverage[file->reached] > 0;
   if (!scenario_path.empty()) {
-    // Refuses a schedule that does not do what its file says.
-    const bool does =
-        file->reached.empty() ? same : !v && coverage[file->reached] > 0;
-    if (!does) {
+    if (!reproduced) {
       return BadInput(
           absl::StrCat(path, ": the schedule does not ",
                        file->reached.empty() ? "reproduce " : "reach ",
@@ -339,11 +338,10 @@ int Replay(const std::string& path, bool json, bool quiet,
         v ? nlohmann::json{{"check", v->check}, {"detail", v->detail}}
           : nlohmann::json(nullptr);
     j["expected"] = file->check;
-    j["reproduced"] = same;
+    j["reproduced"] = reproduced;
     j["coverage"] = coverage;
     if (!file->reached.empty()) {
       j["reached"] = file->reached;
-      j["reproduced"] = !v && coverage[file->reached] > 0;
     }
     std::cout << j.dump(2) << "\n";
   } else if (v) {
@@ -366,14 +364,11 @@ int Replay(const std::string& path, bool json, bool quiet,
                 << (count > 0 ? absl::StrCat(" (", count, " times)") : "")
                 << "\n";
     }
-    if (!scenario_path.empty()) {
-      return WriteScenario(*file, **protocol, scenario_path, json);
-    }
-    return count > 0 ? kExitOk : kExitViolation;
   }
   if (!scenario_path.empty()) {
     return WriteScenario(*file, **protocol, scenario_path, json);
   }
+  if (!file->reached.empty()) return reproduced ? kExitOk : kExitViolation;
   return v ? kExitViolation : kExitOk;
 }
 

@@ -778,15 +778,6 @@ class Engine {
     return count;
   }
 
-  // The command ids a replica knows and has not executed.
-  static std::vector<CommandId> PendingIds(const Replica& replica) {
-    std::vector<CommandId> ids;
-    for (const protocol::PendingCommand& pc : replica.Pending()) {
-      ids.push_back(pc.id);
-    }
-    return ids;
-  }
-
   // Turns a path of choices into a schedule by re-running it.
   std::vector<ExploreStep> ToSchedule(const std::vector<Choice>& path) {
     std::optional<Found> ignored;
@@ -1239,9 +1230,10 @@ class Search {
     if (progress_ && (result_.transitions & 4095) == 0) {
       progress_(result_.states, result_.transitions, result_.max_depth, t);
     }
+    result_.state_limited = config_.max_states > 0 &&
+                            result_.states - round_start_ >= config_.max_states;
     if ((config_.time_limit > 0 && t >= config_.time_limit) ||
-        (config_.max_states > 0 &&
-         result_.states - round_start_ >= config_.max_states)) {
+        result_.state_limited) {
       stopped_ = true;
     }
     return stopped_;
@@ -1352,7 +1344,7 @@ class Search {
   void GuidedDeepening(const State& initial) {
     constexpr int kFirstBound = 6;
     constexpr int kBoundStep = 2;
-    constexpr uint64_t kProbeStates = uint64_t{1} << 18;
+    constexpr uint64_t kProbeStates = uint64_t{1} << 16;
     const int limit = config_.max_depth;
     round_states_ = kProbeStates;
     round_start_ = result_.states;
@@ -1374,7 +1366,6 @@ class Search {
         result_.complete = true;
         return;
       }
-      ++result_.deepening_rounds;
     }
   }
 
@@ -1608,15 +1599,15 @@ absl::StatusOr<nlohmann::json> ScheduleToScenario(
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": command ", i + 1, " cannot be submitted here"));
     }
+    // Copied: Known's cache may be cleared by the next call.
     const std::vector<CommandId> before =
-        Engine::PendingIds(*s.replicas[want.replica]);
+        engine.Known(s.replicas[want.replica]);
     absl::StatusOr<bool> ok = take(*choice, where);
     if (!ok.ok()) return ok.status();
     stopped = !*ok;
     const std::string label = absl::StrCat("c", i + 1);
     if (!stopped) {
-      for (const CommandId& id :
-           Engine::PendingIds(*s.replicas[want.replica])) {
+      for (const CommandId& id : engine.Known(s.replicas[want.replica])) {
         if (std::find(before.begin(), before.end(), id) == before.end()) {
           labels[id] = label;
         }

@@ -162,14 +162,11 @@ struct ExploreResult {
   uint64_t states = 0;       // distinct states visited (all phases)
   uint64_t transitions = 0;  // steps executed (all phases)
   int max_depth = 0;         // deepest state reached
-  // Guided search: the depth bounds it outgrew (after a probe round with no
-  // bound on a small budget, each round searches the space within a bound
-  // 2 steps deeper than the last, from 6 up).
-  int deepening_rounds = 0;
   double seconds = 0;
   // Every reachable state within the bounds was visited.
   bool complete = false;
-  bool time_limited = false;  // stopped by time_limit or max_states
+  bool time_limited = false;   // stopped by time_limit or max_states
+  bool state_limited = false;  // ... and by max_states
   std::optional<ExploreViolation> violation;
   // BFS, or DFS whose shortening search finished: no violation is shorter.
   bool shortest_proven = false;

@@ -2,6 +2,7 @@
 // every scenario runs with every check ok, and together they reach every
 // branch of the protocol's coverage list except the ones named below, so a
 // new branch cannot land without a scenario that reaches it.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
