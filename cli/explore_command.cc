@@ -45,6 +45,7 @@ using Options = std::vector<const char*>;
 const Options kConflictsOptions = {"all", "none", "pairs"};
 const Options kSubmitOptions = {"start", "any"};
 const Options kModelOptions = {"reliable", "lossy"};
+const Options kReduceOptions = {"ignored", "none"};
 const Options kTimersOptions = {"choice", "ignore"};
 const Options kSearchOptions = {"dfs", "bfs", "guided"};
 
@@ -377,11 +378,12 @@ int Replay(const std::string& path, bool json, bool quiet,
 int ExploreCommand(const Args& args) {
   std::string protocol_spec, conflicts = "all", submit = "start",
                              model = "reliable", timers = "choice", search,
-                             out_path, replay_path, reach, scenario_path;
+                             out_path, replay_path, reach, scenario_path,
+                             reduce = "ignored", recoverers;
   int64_t n = 3, commands = 2, max_crashes = 0, max_recoveries = 0,
           max_depth = 0, max_states = 0;
   double time_limit = 0;
-  bool json = false, quiet = false, shortest = true;
+  bool json = false, quiet = false, shortest = true, check_reductions = false;
   FlagParser flags(
       kName,
       "Explores every schedule of a small configuration (every delivery "
@@ -406,6 +408,8 @@ int ExploreCommand(const Args& args) {
   flags.String("model", &model,
                "reliable (default) | lossy (dropping a message is a choice)");
   flags.Int("max-crashes", &max_crashes, "crash choices in total (default 0)");
+  flags.String("recoverers", &recoverers,
+               "R[,R...]: only these replicas start recoveries (default: all)");
   flags.Int("max-recoveries", &max_recoveries,
             "recoveries per (replica, command) (default 0)");
   flags.Int("max-depth", &max_depth, "steps per schedule (default: none)");
@@ -417,6 +421,12 @@ int ExploreCommand(const Args& args) {
                "violation) | bfs | guided (with --reach, the default: "
                "best-first,\nfurthest along the protocol's path to the "
                "target first, in rounds of growing depth bounds)");
+  flags.String("reduce", &reduce,
+               "ignored (default: a message its receiver would ignore leaves "
+               "the state at once) | none");
+  flags.Bool("check-reductions", &check_reductions,
+             "check in every state that an ignored message stays ignored (the "
+             "premise\nof --reduce ignored; use with --reduce none)");
   flags.Bool("shortest", &shortest,
              "dfs: search for the shortest violation (default true)");
   flags.Double("time-limit", &time_limit, "seconds (default: none)");
@@ -469,14 +479,15 @@ int ExploreCommand(const Args& args) {
   if (search.empty()) search = "dfs";
   // Each enumerated flag's value, as an index into its options.
   int conflicts_index = 0, submit_index = 0, model_index = 0, timers_index = 0,
-      search_index = 0;
+      search_index = 0, reduce_index = 0;
   for (auto [flag, value, options, index] :
        {std::tuple{"conflicts", &conflicts, &kConflictsOptions,
                    &conflicts_index},
         std::tuple{"submit", &submit, &kSubmitOptions, &submit_index},
         std::tuple{"model", &model, &kModelOptions, &model_index},
         std::tuple{"timers", &timers, &kTimersOptions, &timers_index},
-        std::tuple{"search", &search, &kSearchOptions, &search_index}}) {
+        std::tuple{"search", &search, &kSearchOptions, &search_index},
+        std::tuple{"reduce", &reduce, &kReduceOptions, &reduce_index}}) {
     if (absl::Status s = ChooseOption(flag, *value, *options, index); !s.ok()) {
       return flags.Fail(s);
     }
@@ -486,6 +497,18 @@ int ExploreCommand(const Args& args) {
   config.lossy = model_index == 1;
   config.timers = timers_index == 0;
   config.search = static_cast<ExploreConfig::Search>(search_index);
+  config.reduce_ignored = reduce_index == 0;
+  if (!recoverers.empty()) {
+    for (absl::string_view r : absl::StrSplit(recoverers, ',')) {
+      int replica = -1;
+      if (!absl::SimpleAtoi(r, &replica) || replica < 0 || replica >= n) {
+        return flags.Fail(absl::InvalidArgumentError(absl::StrCat(
+            "--recoverers: \"", r, "\" is not a replica 0..", n - 1)));
+      }
+      config.recoverers.push_back(replica);
+    }
+  }
+  config.check_reductions = check_reductions;
   if (time_limit < 0) {
     return flags.Fail(absl::InvalidArgumentError("--time-limit must be >= 0"));
   }

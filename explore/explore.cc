@@ -13,6 +13,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -82,16 +83,26 @@ std::string_view SearchName(ExploreConfig::Search s) {
   return "?";
 }
 
+bool ExploreConfig::Recovers(int replica) const {
+  return recoverers.empty() || std::find(recoverers.begin(), recoverers.end(),
+                                         replica) != recoverers.end();
+}
+
 std::string ExploreConfig::Describe() const {
   return absl::StrCat(
       "n=", replicas, " commands=", commands,
       " conflicts=", Av(ConflictsName(conflicts)),
       " submit=", Av(SubmitName(submit)),
       " model=", lossy ? "lossy" : "reliable", " max-crashes=", max_crashes,
-      " max-recoveries=", max_recoveries, " max-depth=",
+      " max-recoveries=", max_recoveries,
+      recoverers.empty()
+          ? std::string()
+          : absl::StrCat(" recoverers=", absl::StrJoin(recoverers, ",")),
+      " max-depth=",
       max_depth > 0 ? absl::StrCat(max_depth) : std::string("none"),
       " timers=", timers ? "choice" : "ignore",
-      " search=", Av(SearchName(search)));
+      " search=", Av(SearchName(search)),
+      " reduce=", reduce_ignored ? "ignored" : "none");
 }
 
 std::function<bool(uint64_t)> RecoveryTimerClassifier(
@@ -344,6 +355,14 @@ struct Verdicts {
   }
 };
 
+struct RecoveryKey {
+  NodeId process = 0;
+  bool by_request = false;
+  uint64_t subject = 0;
+  friend bool operator==(const RecoveryKey&, const RecoveryKey&) = default;
+  friend auto operator<=>(const RecoveryKey&, const RecoveryKey&) = default;
+};
+
 struct State {
   // Null for a crashed replica: a crash-stopped replica never acts again,
   // and everything the checks still need of it (its commits, its
@@ -361,9 +380,9 @@ struct State {
   absl::InlinedVector<PendingTimer, 3> timers;  // sorted
   uint32_t crashed = 0;                         // bit per replica
   int crashes = 0;
-  // (process, command) -> recoveries started; sorted.
-  absl::InlinedVector<std::pair<std::pair<NodeId, CommandId>, int>, 4>
-      recoveries;
+  // (process, recovery subject) -> recoveries started; sorted. The subject
+  // is Engine::RecoverySubject: a client request, or a command id.
+  absl::InlinedVector<std::pair<RecoveryKey, int>, 4> recoveries;
   uint32_t submitted = 0;  // bit per command
   std::shared_ptr<const Verdicts> verdicts;
 
@@ -382,9 +401,9 @@ struct State {
     messages_b -= Murmur(key ^ 0x5bd1e9955bd1e995ULL);
     messages.erase(messages.begin() + static_cast<ptrdiff_t>(index));
   }
-  int RecoveriesOf(NodeId p, const CommandId& id) const {
+  int RecoveriesOf(const RecoveryKey& k) const {
     for (const auto& [key, count] : recoveries) {
-      if (key.first == p && key.second == id) return count;
+      if (key == k) return count;
     }
     return 0;
   }
@@ -528,6 +547,7 @@ class Engine {
       *found = f;
       return s;
     }
+    if (config_.reduce_ignored) DiscardIgnored(s, -1, {});
     if (config_.submit == ExploreConfig::Submit::kStart) {
       for (int i = 0; i < config_.commands; ++i) {
         State next;
@@ -580,9 +600,13 @@ class Engine {
     }
     if (config_.max_recoveries > 0) {
       for (int p = 0; p < config_.replicas; ++p) {
-        if (s.Crashed(p)) continue;
+        if (s.Crashed(p) || !config_.Recovers(p)) continue;
         for (const CommandId& id : Known(s.replicas[p])) {
-          if (s.RecoveriesOf(p, id) >= config_.max_recoveries) continue;
+          const auto [by_request, subject] = RecoverySubject(s, id);
+          if (s.RecoveriesOf({p, by_request, subject}) >=
+              config_.max_recoveries) {
+            continue;
+          }
           Choice c;
           c.kind = Kind::kRecover;
           c.replica = p;
@@ -610,6 +634,10 @@ class Engine {
   // meaningless.
   Outcome Apply(const State& s, const Choice& c, State* out, Found* found) {
     using Kind = ExploreStep::Kind;
+    // The memo is emptied only here, between steps, so that the reactions
+    // one step looks at (and LastCovered()) stay valid until the next.
+    if (memo_.size() >= memo_limit_) memo_.clear();
+    if (known_.size() >= memo_limit_) known_.clear();
     const Reaction* rx = nullptr;
     last_covered_ = nullptr;
     if (c.kind != Kind::kDrop && c.kind != Kind::kCrash) {
@@ -631,15 +659,17 @@ class Engine {
         Crash(*out, c.replica);
         break;
       case Kind::kRecover: {
+        const auto [by_request, subject] = RecoverySubject(s, c.command);
+        const RecoveryKey k{c.replica, by_request, subject};
         bool bumped = false;
         for (auto& [key, count] : out->recoveries) {
-          if (key.first == c.replica && key.second == c.command) {
+          if (key == k) {
             ++count;
             bumped = true;
           }
         }
         if (!bumped) {
-          out->recoveries.push_back({{c.replica, c.command}, 1});
+          out->recoveries.push_back({k, 1});
           std::sort(out->recoveries.begin(), out->recoveries.end());
         }
         break;
@@ -653,10 +683,89 @@ class Engine {
         break;
     }
     if (rx == nullptr) return Outcome::kOk;
+    // Copied: the reactions below may evict `rx` from the memo.
     out->replica_hash[c.replica] = rx->hash;
     out->replicas[c.replica] = rx->replica;
-    return Absorb(*out, rx->effects, *found) ? Outcome::kOk
-                                             : Outcome::kViolation;
+    if (!Absorb(*out, rx->effects, *found)) return Outcome::kViolation;
+    if (!config_.reduce_ignored && !config_.check_reductions) {
+      return Outcome::kOk;
+    }
+    // Copied: the reactions below may rehash the memo, moving `rx`.
+    sent_keys_.clear();
+    for (const Sink::Send& send : rx->effects.sends) {
+      sent_keys_.push_back(send.key);
+    }
+    if (config_.check_reductions &&
+        !CheckIgnoredStayIgnored(s, c, *out, found)) {
+      return Outcome::kViolation;
+    }
+    if (config_.reduce_ignored) DiscardIgnored(*out, c.replica, sent_keys_);
+    return Outcome::kOk;
+  }
+
+  // Whether delivering the in-flight message `index` of `s` would change
+  // nothing: its receiver's state hash stays, the handler sends nothing,
+  // sets no timer, commits and executes nothing and runs no coverage
+  // branch (a branch that only an ignored message runs stays reachable).
+  bool Ignored(const State& s, size_t index) {
+    if (s.Crashed(s.messages[index].to)) return false;
+    Choice c;
+    c.kind = ExploreStep::Kind::kDeliver;
+    c.replica = s.messages[index].to;
+    c.index = index;
+    const InFlight& m = s.messages[index];
+    if (s.replicas[c.replica]->MayActLaterOnIgnored(m.from, *m.message)) {
+      return false;
+    }
+    const Reaction& rx = React(s, c);
+    return !rx.failure && rx.effects.Empty() && rx.effects.covered.empty() &&
+           rx.hash == s.replica_hash[c.replica];
+  }
+
+  // The ignored-message reduction (ExploreConfig::reduce_ignored): drops
+  // every in-flight message its receiver would ignore. Only the replica
+  // that just acted and the messages just sent can have changed, so the
+  // states this leaves hold no ignored message (the invariant that lets
+  // the check look only at those).
+  // `acted` < 0: every message is looked at.
+  void DiscardIgnored(State& s, NodeId acted,
+                      const std::vector<uint64_t>& sent) {
+    for (size_t i = s.messages.size(); i-- > 0;) {
+      const InFlight& m = s.messages[i];
+      if (acted >= 0 && m.to != acted &&
+          std::find(sent.begin(), sent.end(), m.key) == sent.end()) {
+        continue;
+      }
+      if (Ignored(s, i)) s.RemoveMessage(i);
+    }
+  }
+
+  // The premise of the reduction, checked on the unreduced space: a message
+  // that `s`'s receiver ignores is still ignored after step `c` (when still
+  // in flight). Only the replica that acted changed, so only messages to it
+  // need a look. Checked in every state of a complete search, this proves
+  // by induction that an ignored message is ignored for good.
+  bool CheckIgnoredStayIgnored(const State& s, const Choice& c,
+                               const State& next, Found* found) {
+    if (next.Crashed(c.replica)) return true;
+    for (size_t i = 0; i < s.messages.size(); ++i) {
+      const InFlight& m = s.messages[i];
+      if (m.to != c.replica) continue;
+      if (c.kind == ExploreStep::Kind::kDeliver && i == c.index) continue;
+      if (!Ignored(s, i)) continue;
+      for (size_t j = 0; j < next.messages.size(); ++j) {
+        if (next.messages[j].key != m.key) continue;
+        if (!Ignored(next, j)) {
+          *found = {"reduction-premise",
+                    absl::StrCat("r", m.to, " ignored ", m.message->Describe(),
+                                 " from r", m.from,
+                                 " but no longer does after this step")};
+          return false;
+        }
+        break;
+      }
+    }
+    return true;
   }
 
   // The coverage branches the last Apply ran (null: none), valid until the
@@ -674,12 +783,29 @@ class Engine {
       h.Add(static_cast<uint64_t>(t.node) * 0x1000193 ^ SplitMix(t.tag));
     }
     for (const auto& [key, count] : s.recoveries) {
-      h.Add(static_cast<uint64_t>(key.first))
-          .Add(IdWord(key.second))
+      h.Add(static_cast<uint64_t>(key.process) * 2 + key.by_request)
+          .Add(key.subject)
           .Add(static_cast<uint64_t>(count));
     }
     h.Add(s.crashed).Add(s.submitted).Add(s.verdicts->hash);
     return h.key();
+  }
+
+  // What a state decided, one line per command (id, Nop or payload, deps),
+  // for comparing the end states of two explorations.
+  static std::string Decisions(const State& s) {
+    std::string out;
+    for (const auto& [id, record] : s.verdicts->decided) {
+      absl::StrAppend(
+          &out, id.ToString(), "=",
+          record.command.nop ? std::string("nop") : record.command.ToString(),
+          " deps={");
+      for (const CommandId& d : record.deps) {
+        absl::StrAppend(&out, d.ToString(), ",");
+      }
+      absl::StrAppend(&out, "}; ");
+    }
+    return out;
   }
 
   // The step as a schedule entry (describing it needs the state it leaves).
@@ -822,18 +948,25 @@ class Engine {
   // cached per replica object like the reactions.
   const std::vector<CommandId>& Known(
       const std::shared_ptr<const Replica>& replica) {
-    auto [it, fresh] = known_.try_emplace(replica.get());
-    if (fresh) {
-      if (known_.size() >= memo_limit_) {
-        known_.clear();
-        it = known_.try_emplace(replica.get()).first;
-      }
-      it->second.first = replica;  // keeps the key's address alive
-      for (const protocol::PendingCommand& pc : replica->Pending()) {
-        it->second.second.push_back(pc.id);
+    return KnownEntry(replica).ids;
+  }
+
+  // What recovery budget a recovery of `id` draws on: its client request
+  // when a live replica knows it (so a request resubmitted under new ids
+  // keeps one budget per process), else the id itself.
+  std::pair<bool, uint64_t> RecoverySubject(const State& s,
+                                            const CommandId& id) {
+    for (size_t q = 0; q < s.replicas.size(); ++q) {
+      if (s.replicas[q] == nullptr) continue;
+      const KnownCommands& known = KnownEntry(s.replicas[q]);
+      for (size_t i = 0; i < known.ids.size(); ++i) {
+        if (known.ids[i] != id || !known.requests[i]) continue;
+        const protocol::RequestId& r = *known.requests[i];
+        return {true, SplitMix(static_cast<uint64_t>(r.client) << 40 ^
+                               static_cast<uint64_t>(r.number))};
       }
     }
-    return it->second.second;
+    return {false, IdWord(id)};
   }
 
   const Reaction& React(const State& s, const Choice& c) {
@@ -866,7 +999,6 @@ class Engine {
       ++memo_hits_;
       return it->second;
     }
-    if (memo_.size() >= memo_limit_) memo_.clear();
     Reaction rx;
     rx.input = from;
     sink_.Clear();
@@ -1068,13 +1200,30 @@ class Engine {
   TimerId next_timer_ = 1;
   std::vector<std::unique_ptr<ExploreEnv>> envs_;
   std::vector<protocol::Command> commands_;
-  absl::flat_hash_map<ReactionKey, Reaction> memo_;
-  absl::flat_hash_map<const Replica*, std::pair<std::shared_ptr<const Replica>,
-                                                std::vector<CommandId>>>
-      known_;
-  size_t memo_limit_ = size_t{1} << 20;
+  // Node-based: a step holds references to several reactions at once.
+  absl::node_hash_map<ReactionKey, Reaction> memo_;
+  struct KnownCommands {
+    std::shared_ptr<const Replica> replica;  // keeps the key's address alive
+    std::vector<CommandId> ids;
+    std::vector<std::optional<protocol::RequestId>> requests;
+  };
+  const KnownCommands& KnownEntry(
+      const std::shared_ptr<const Replica>& replica) {
+    auto [it, fresh] = known_.try_emplace(replica.get());
+    if (fresh) {
+      it->second.replica = replica;
+      for (const protocol::PendingCommand& pc : replica->Pending()) {
+        it->second.ids.push_back(pc.id);
+        it->second.requests.push_back(pc.request);
+      }
+    }
+    return it->second;
+  }
+  absl::node_hash_map<const Replica*, KnownCommands> known_;
+  size_t memo_limit_ = size_t{1} << 14;
   uint64_t memo_hits_ = 0;
   const std::vector<std::string>* last_covered_ = nullptr;
+  std::vector<uint64_t> sent_keys_;  // Apply's scratch
 };
 
 // ---------------------------------------------------------------------------
@@ -1278,10 +1427,12 @@ class Search {
       successors.clear();
       keys.clear();
       State next;
+      bool terminal = true;
       for (const Choice& c : engine_.Enumerate(state)) {
         Found f;
         const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
         if (outcome == Engine::Outcome::kDisabled) continue;
+        terminal = false;
         ++result_.transitions;
         auto path_here = [&] {
           std::vector<Choice> path;
@@ -1304,6 +1455,7 @@ class Search {
         visited_.Prefetch(keys.back());
         successors.emplace_back(std::move(next), c);
       }
+      if (terminal) NoteTerminal(state);
       Frame& frame = stack.back();
       for (size_t i = 0; i < successors.size(); ++i) {
         if (!Visit(keys[i], depth, depth_aware)) continue;
@@ -1422,10 +1574,12 @@ class Search {
         cut_by_bound_ = true;
         continue;
       }
+      bool terminal = true;
       for (const Choice& c : engine_.Enumerate(state)) {
         Found f;
         const Engine::Outcome outcome = engine_.Apply(state, c, &next, &f);
         if (outcome == Engine::Outcome::kDisabled) continue;
+        terminal = false;
         ++result_.transitions;
         NoteCoverage([&] { return path_to(node, c); });
         if (outcome == Engine::Outcome::kViolation) {
@@ -1444,8 +1598,15 @@ class Search {
                               depth + 1, guide});
         ++queued;
       }
+      if (terminal) NoteTerminal(state);
     }
     return true;
+  }
+
+  void NoteTerminal(const State& state) {
+    if (config_.collect_outcomes) {
+      result_.terminal_outcomes.insert(Engine::Decisions(state));
+    }
   }
 
   const ExploreConfig& config_;
@@ -1862,9 +2023,12 @@ nlohmann::json ScheduleJson(const ExploreConfig& config,
   j["submit"] = std::string(SubmitName(config.submit));
   j["model"] = config.lossy ? "lossy" : "reliable";
   j["timers"] = config.timers ? "choice" : "ignore";
+  // Which messages the state drops decides which steps exist.
+  j["reduce"] = config.reduce_ignored ? "ignored" : "none";
   // The bounds that enable choices (a recover step needs max_recoveries).
   j["max_crashes"] = config.max_crashes;
   j["max_recoveries"] = config.max_recoveries;
+  if (!config.recoverers.empty()) j["recoverers"] = config.recoverers;
   nlohmann::json steps = nlohmann::json::array();
   for (const ExploreStep& step : schedule) steps.push_back(step.ToJson());
   j["steps"] = std::move(steps);
@@ -1950,10 +2114,31 @@ absl::StatusOr<ScheduleFile> ScheduleFromJson(const nlohmann::json& j,
     }
     *target = j[field].get<int>();
   }
+  if (j.contains("recoverers")) {
+    const nlohmann::json& r = j["recoverers"];
+    if (!r.is_array()) return bad("recoverers", "an array of replica indexes");
+    for (const nlohmann::json& x : r) {
+      if (!x.is_number_integer() || x.get<int64_t>() < 0 ||
+          x.get<int64_t>() >= c.replicas) {
+        return bad("recoverers",
+                   absl::StrCat("replica indexes 0..", c.replicas - 1));
+      }
+      c.recoverers.push_back(x.get<int>());
+    }
+  }
+  // Files written before the reduction existed have no field: none.
+  int reduce = 1;
+  if (j.contains("reduce")) {
+    if (absl::Status s = choose("reduce", {"ignored", "none"}, &reduce);
+        !s.ok()) {
+      return s;
+    }
+  }
   c.conflicts = static_cast<ExploreConfig::Conflicts>(conflicts);
   c.submit = static_cast<ExploreConfig::Submit>(submit);
   c.lossy = model == 1;
   c.timers = timers == 0;
+  c.reduce_ignored = reduce == 0;
   if (j.contains("violation") && j["violation"].is_object()) {
     out.check = j["violation"].value("check", "");
     out.detail = j["violation"].value("detail", "");

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "protocol/common/command.h"
@@ -96,6 +97,21 @@ struct ExploreConfig {
   int max_recoveries = 0;
   int max_depth = 0;   // 0: unbounded
   bool timers = true;  // non-recovery timers are choices (false: ignored)
+  // The ignored-message reduction: a message whose delivery would change
+  // nothing at its receiver (same state, no effect, no coverage branch) is
+  // dropped from the state as soon as it is sent or its receiver moves on,
+  // instead of staying a choice. Sound when an ignored message stays
+  // ignored, which `check_reductions` verifies (docs/exploration.md).
+  bool reduce_ignored = true;
+  // Checks the reductions' premises in every state as an extra check
+  // ("reduction-premise"), on the unreduced space: run it with
+  // reduce_ignored off on a configuration that completes.
+  bool check_reductions = false;
+  // Replicas that may start recoveries (empty: all).
+  std::vector<int> recoverers;
+  // Record the decisions of every terminal state (a state with no enabled
+  // step) in ExploreResult::terminal_outcomes.
+  bool collect_outcomes = false;
   Search search = Search::kDfs;
   bool shortest = true;  // DFS: look for a shorter violation once found
   // Coverage branches to reach (`--reach`): the search records the first
@@ -114,6 +130,7 @@ struct ExploreConfig {
 
   // Command i (0-based) of the configuration; submitted at replica i % n.
   protocol::Command CommandAt(int i) const;
+  bool Recovers(int replica) const;
   std::string Describe() const;  // "n=3 commands=2 conflicts=all ..."
 };
 
@@ -177,6 +194,9 @@ struct ExploreResult {
   // A branch of config.reach missing here is unreachable within the bounds
   // when `complete`, else not found before the limit.
   std::vector<ExploreReached> reached;
+  // With collect_outcomes: per terminal state reached, what it decided
+  // (per command: its id, Nop or the payload, and its deps).
+  absl::btree_set<std::string> terminal_outcomes;
 
   double StatesPerSecond() const {
     return seconds > 0 ? static_cast<double>(states) / seconds : 0;

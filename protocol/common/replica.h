@@ -25,6 +25,12 @@ struct PendingCommand {
   std::string phase;                  // "preaccepted", "committed", ...
   std::vector<CommandId> waiting_on;  // uncommitted/unknown deps blocking it
   std::optional<Ballot> recovery;     // ballot of this replica's live attempt
+  // The client request it carries, where this replica knows it and the
+  // protocol may give one request several ids (EPaxos* resubmits a request
+  // under a new id when its first id became Nop). The explorer's recovery
+  // budget counts per request then, so that resubmission cannot make a
+  // state space infinite.
+  std::optional<RequestId> request;
 };
 
 class Replica {
@@ -63,6 +69,17 @@ class Replica {
   // of the whole state (equal states give equal digests on every platform).
   virtual std::unique_ptr<Replica> Clone(Env& env) const = 0;
   virtual uint64_t StateHash() const = 0;
+
+  // For the explorer's ignored-message reduction, which drops a message
+  // whose delivery would change nothing here, on the premise that it would
+  // change nothing later either. A replica that ignores `message` now but
+  // may act on it after a later step says so here, and the message stays
+  // a choice. `epsim explore --check-reductions` finds the cases a replica
+  // forgot.
+  virtual bool MayActLaterOnIgnored(NodeId /*from*/,
+                                    const Message& /*message*/) const {
+    return false;
+  }
 };
 
 }  // namespace epsim::protocol

@@ -1128,6 +1128,7 @@ std::vector<PendingCommand> StarReplica::Pending() const {
     // far); committed: for the uncommitted commands its execution needs.
     if (inst.phase == Phase::kCommitted) p.waiting_on = executor_.BlockedOn(id);
     p.recovery = RecoveryBallot(id);
+    if (inst.init_cmd != nullptr) p.request = inst.init_cmd->request;
     out.push_back(std::move(p));
   });
   std::sort(out.begin(), out.end(),
@@ -1135,6 +1136,17 @@ std::vector<PendingCommand> StarReplica::Pending() const {
               return a.id < b.id;
             });
   return out;
+}
+
+// An Accept or Recover ignored at the ballot this replica holds is answered
+// with a hint (I.11) once the ballot here grows past it. Every other
+// message ignored here is ignored for good: replies name an attempt or
+// ballot that never comes back, requests below the ballot stay below it.
+bool StarReplica::MayActLaterOnIgnored(NodeId /*from*/,
+                                       const Message& message) const {
+  const auto* m = ExactCast<StarMessage>(&message);
+  return m != nullptr && options_->hint &&
+         (m->kind == MsgKind::kAccept || m->kind == MsgKind::kRecover);
 }
 
 std::unique_ptr<Replica> StarReplica::Clone(Env& env) const {

@@ -76,6 +76,7 @@ class StarReplica final : public Replica {
   std::vector<PendingCommand> Pending() const override;
   std::unique_ptr<Replica> Clone(Env& env) const override;
   uint64_t StateHash() const override;
+  bool MayActLaterOnIgnored(NodeId from, const Message& message) const override;
 
   // Read access for tests and tools.
   struct Instance {  // I.4, per id (durable)
