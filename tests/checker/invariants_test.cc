@@ -361,9 +361,12 @@ TEST(LivenessTest, ReportsTheWaitForGraph) {
   // 0.1 is committed at replica 0 but waits on 1.1, which replica 1 has only
   // preaccepted and is recovering; 1.1 waits on 2.7 which no live replica
   // knows.
-  protocol::PendingCommand a{Id(0, 1), "committed", {Id(1, 1)}, std::nullopt};
-  protocol::PendingCommand b0{Id(1, 1), "preaccepted", {Id(2, 7)}, 4};
-  protocol::PendingCommand b1{Id(1, 1), "preaccepted", {}, std::nullopt};
+  protocol::PendingCommand a{
+      Id(0, 1), "committed", {Id(1, 1)}, std::nullopt, std::nullopt};
+  protocol::PendingCommand b0{
+      Id(1, 1), "preaccepted", {Id(2, 7)}, 4, std::nullopt};
+  protocol::PendingCommand b1{
+      Id(1, 1), "preaccepted", {}, std::nullopt, std::nullopt};
   RequestStatus stuck{Put(1, 1, "x", "v"), {Id(0, 1)}, false};
   RequestStatus unknown{Get(2, 3, "y"), {}, false};
   std::optional<InvariantViolation> v =
