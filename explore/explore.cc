@@ -690,7 +690,8 @@ class Engine {
     if (!config_.reduce_ignored && !config_.check_reductions) {
       return Outcome::kOk;
     }
-    // Copied: the reactions below may rehash the memo, moving `rx`.
+    // The keys of the messages this step sent: the ones DiscardIgnored
+    // must look at besides those to the replica that acted.
     sent_keys_.clear();
     for (const Sink::Send& send : rx->effects.sends) {
       sent_keys_.push_back(send.key);
