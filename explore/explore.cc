@@ -547,7 +547,7 @@ class Engine {
       *found = f;
       return s;
     }
-    if (config_.reduce_ignored) DiscardIgnored(s, -1, {});
+    if (config_.reduce_ignored) DiscardIgnored(s, -1, nullptr);
     if (config_.submit == ExploreConfig::Submit::kStart) {
       for (int i = 0; i < config_.commands; ++i) {
         State next;
@@ -683,24 +683,21 @@ class Engine {
         break;
     }
     if (rx == nullptr) return Outcome::kOk;
-    // Copied: the reactions below may evict `rx` from the memo.
     out->replica_hash[c.replica] = rx->hash;
     out->replicas[c.replica] = rx->replica;
     if (!Absorb(*out, rx->effects, *found)) return Outcome::kViolation;
     if (!config_.reduce_ignored && !config_.check_reductions) {
       return Outcome::kOk;
     }
-    // The keys of the messages this step sent: the ones DiscardIgnored
-    // must look at besides those to the replica that acted.
-    sent_keys_.clear();
-    for (const Sink::Send& send : rx->effects.sends) {
-      sent_keys_.push_back(send.key);
-    }
+    // `rx` stays valid below: the memo is node-based and not emptied
+    // within a step.
     if (config_.check_reductions &&
         !CheckIgnoredStayIgnored(s, c, *out, found)) {
       return Outcome::kViolation;
     }
-    if (config_.reduce_ignored) DiscardIgnored(*out, c.replica, sent_keys_);
+    if (config_.reduce_ignored) {
+      DiscardIgnored(*out, c.replica, &rx->effects.sends);
+    }
     return Outcome::kOk;
   }
 
@@ -724,19 +721,20 @@ class Engine {
   }
 
   // The ignored-message reduction (ExploreConfig::reduce_ignored): drops
-  // every in-flight message its receiver would ignore. Only the replica
-  // that just acted and the messages just sent can have changed, so the
-  // states this leaves hold no ignored message (the invariant that lets
-  // the check look only at those).
-  // `acted` < 0: every message is looked at.
+  // every in-flight message its receiver would ignore. After a step only
+  // the messages to the replica that acted and those it `sent` can have
+  // become ignored, so only those are looked at (all of them when `sent`
+  // is null, for the initial state); the states this leaves hold no
+  // ignored message.
   void DiscardIgnored(State& s, NodeId acted,
-                      const std::vector<uint64_t>& sent) {
+                      const std::vector<Sink::Send>* sent) {
+    auto just_sent = [&](const InFlight& m) {
+      return std::any_of(sent->begin(), sent->end(),
+                         [&](const Sink::Send& x) { return x.key == m.key; });
+    };
     for (size_t i = s.messages.size(); i-- > 0;) {
       const InFlight& m = s.messages[i];
-      if (acted >= 0 && m.to != acted &&
-          std::find(sent.begin(), sent.end(), m.key) == sent.end()) {
-        continue;
-      }
+      if (sent != nullptr && m.to != acted && !just_sent(m)) continue;
       if (Ignored(s, i)) s.RemoveMessage(i);
     }
   }
@@ -1221,10 +1219,12 @@ class Engine {
     return it->second;
   }
   absl::node_hash_map<const Replica*, KnownCommands> known_;
+  // Reactions and pending lists kept: 2^14 holds a search's working set;
+  // 2^20 took 2.7 GB and was slower (3 commands, reduced: 12.2 s against
+  // 8.7 s; unreduced 8 % faster).
   size_t memo_limit_ = size_t{1} << 14;
   uint64_t memo_hits_ = 0;
   const std::vector<std::string>* last_covered_ = nullptr;
-  std::vector<uint64_t> sent_keys_;  // Apply's scratch
 };
 
 // ---------------------------------------------------------------------------
