@@ -790,19 +790,12 @@ class Engine {
     return h.key();
   }
 
-  // What a state decided, one line per command (id, Nop or payload, deps),
-  // for comparing the end states of two explorations.
+  // What a state decided (CommitRecord::DecisionString per command), for
+  // comparing the end states of two explorations.
   static std::string Decisions(const State& s) {
     std::string out;
     for (const auto& [id, record] : s.verdicts->decided) {
-      absl::StrAppend(
-          &out, id.ToString(), "=",
-          record.command.nop ? std::string("nop") : record.command.ToString(),
-          " deps={");
-      for (const CommandId& d : record.deps) {
-        absl::StrAppend(&out, d.ToString(), ",");
-      }
-      absl::StrAppend(&out, "}; ");
+      absl::StrAppend(&out, record.DecisionString(), "; ");
     }
     return out;
   }

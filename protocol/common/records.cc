@@ -5,7 +5,7 @@
 
 namespace epsim::protocol {
 
-std::string CommitRecord::ToString() const {
+std::string CommitRecord::DecisionString() const {
   std::string out =
       absl::StrCat(id.ToString(), " ", command.ToString(), " deps={");
   absl::StrAppend(&out,
@@ -15,8 +15,11 @@ std::string CommitRecord::ToString() const {
                                 }),
                   "}");
   if (seq) absl::StrAppend(&out, " seq=", *seq);
-  absl::StrAppend(&out, " ballot=", ballot);
   return out;
+}
+
+std::string CommitRecord::ToString() const {
+  return absl::StrCat(DecisionString(), " ballot=", ballot);
 }
 
 }  // namespace epsim::protocol

@@ -28,7 +28,9 @@ struct CommitRecord {
   bool SameDecision(const CommitRecord& other) const {
     return command == other.command && deps == other.deps && seq == other.seq;
   }
-  std::string ToString() const;
+  // The id and the fields SameDecision compares: "0.1 put(x, ...) deps={}".
+  std::string DecisionString() const;
+  std::string ToString() const;  // DecisionString() and the ballot
 };
 
 // One command taking effect at one replica's state machine.
