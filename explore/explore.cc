@@ -715,6 +715,23 @@ class Engine {
     if (s.replicas[c.replica]->MayActLaterOnIgnored(m.from, *m.message)) {
       return false;
     }
+    return NoOp(s, c);
+  }
+
+  // The same for the pending timer `index` of `s`: firing it would change
+  // nothing (EPaxos*'s fast-path timer once a recovery took the command
+  // over, say), so never firing it is as good as firing it.
+  bool IgnoredTimer(const State& s, size_t index) {
+    Choice c;
+    c.kind = ExploreStep::Kind::kTimer;
+    c.replica = s.timers[index].node;
+    c.index = index;
+    return NoOp(s, c);
+  }
+
+  // Whether step `c` (a delivery or a timer) leaves its replica as it was
+  // and does nothing.
+  bool NoOp(const State& s, const Choice& c) {
     const Reaction& rx = React(s, c);
     return !rx.failure && rx.effects.Empty() && rx.effects.covered.empty() &&
            rx.hash == s.replica_hash[c.replica];
@@ -737,13 +754,20 @@ class Engine {
       if (sent != nullptr && m.to != acted && !just_sent(m)) continue;
       if (Ignored(s, i)) s.RemoveMessage(i);
     }
+    for (size_t i = s.timers.size(); i-- > 0;) {
+      if (sent != nullptr && s.timers[i].node != acted) continue;
+      if (IgnoredTimer(s, i)) {
+        s.timers.erase(s.timers.begin() + static_cast<ptrdiff_t>(i));
+      }
+    }
   }
 
   // The premise of the reduction, checked on the unreduced space: a message
   // that `s`'s receiver ignores is still ignored after step `c` (when still
-  // in flight). Only the replica that acted changed, so only messages to it
-  // need a look. Checked in every state of a complete search, this proves
-  // by induction that an ignored message is ignored for good.
+  // in flight), and so is a timer. Only the replica that acted changed, so
+  // only messages to it and its timers need a look. Checked in every state of a
+  // complete search, this proves by induction that an ignored message is
+  // ignored for good.
   bool CheckIgnoredStayIgnored(const State& s, const Choice& c,
                                const State& next, Found* found) {
     if (next.Crashed(c.replica)) return true;
@@ -758,6 +782,24 @@ class Engine {
           *found = {"reduction-premise",
                     absl::StrCat("r", m.to, " ignored ", m.message->Describe(),
                                  " from r", m.from,
+                                 " but no longer does after this step")};
+          return false;
+        }
+        break;
+      }
+    }
+    for (size_t i = 0; i < s.timers.size(); ++i) {
+      const PendingTimer& t = s.timers[i];
+      if (t.node != c.replica) continue;
+      if (c.kind == ExploreStep::Kind::kTimer && i == c.index) continue;
+      if (!IgnoredTimer(s, i)) continue;
+      for (size_t j = 0; j < next.timers.size(); ++j) {
+        if (next.timers[j].id != t.id || next.timers[j].node != t.node) {
+          continue;
+        }
+        if (!IgnoredTimer(next, j)) {
+          *found = {"reduction-premise",
+                    absl::StrCat("r", t.node, " ignored its timer ", t.tag,
                                  " but no longer does after this step")};
           return false;
         }

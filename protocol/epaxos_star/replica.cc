@@ -141,6 +141,35 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
   if (b == inst.bal) return;
   inst.bal = b;
   if (buffered_.contains(id)) retry_ids_.push_back(id);
+  ForgetBelow(id, b);
+}
+
+// Bookkeeping of a lower ballot is dead once bal rises to b, since bal never
+// goes down: the ballot-0 coordination (C3 reads it only while bal = 0), an
+// Accept round below b (C5 reads it only while bal is its ballot), a
+// recovery attempt below b (R3-R6 read it only while bal is its ballot) and
+// a ballot hint at or below b (R1 starts above max(bal, hint)). Dropping it
+// changes no message or timer; it keeps states that differ only in dead
+// bookkeeping equal, which is what `epsim explore` counts. A dead attempt
+// stays as an empty, finished entry: a hint for its id is still taken.
+void StarReplica::ForgetBelow(const CommandId& id, Ballot b) {
+  if (!coordinating_.empty()) coordinating_.erase(id);
+  if (auto r = accept_rounds_.find(id);
+      r != accept_rounds_.end() && r->second.ballot < b) {
+    accept_rounds_.erase(r);
+  }
+  if (auto a = attempts_.find(id);
+      a != attempts_.end() && a->second.ballot < b) {
+    FinishAttempt(id, a->second);
+    RecoveryAttempt finished;
+    finished.ballot = a->second.ballot;
+    finished.stage = Stage::kDone;
+    a->second = std::move(finished);
+  }
+  if (auto h = ballot_hints_.find(id);
+      h != ballot_hints_.end() && h->second <= b) {
+    ballot_hints_.erase(h);
+  }
 }
 
 IdSet StarReplica::LocalConflicts(const Command& c, const CommandId& exclude,
@@ -1030,6 +1059,8 @@ void StarReplica::HandleWaiting(const StarMessage& m) {
 void StarReplica::HandleBallotHint(const StarMessage& m) {
   if (!attempts_.contains(m.id)) return;
   env_->Cover("hint/received");
+  const Instance* inst = Find(m.id);
+  if (inst != nullptr && m.ballot <= inst->bal) return;  // dead (ForgetBelow)
   Ballot& hint = ballot_hints_[m.id];
   hint = std::max(hint, m.ballot);
 }

@@ -154,6 +154,8 @@ class StarReplica final : public Replica {
   void SetCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetInitCmd(const CommandId& id, Instance& inst, Payload cmd);
   void SetBal(const CommandId& id, Instance& inst, Ballot b);
+  // Drops the bookkeeping bal = b made dead (see the definition).
+  void ForgetBelow(const CommandId& id, Ballot b);
   // (base ∪ { id' | cmd[id'] ⋈ c }) \ {exclude} over every locally known
   // id': C1's D (base empty) or C2's D ∪ conflicts, never holding the
   // command's own id (pitfall 8).

@@ -390,5 +390,27 @@ TEST(StarRecoveryTest, StateHashCoversRecoverReplyContents) {
   EXPECT_EQ(recoverer_hash(true), recoverer_hash(true));
 }
 
+// Once a recovery's ballot reaches the coordinator, what it collected at
+// ballot 0 can never be read again (C3 needs bal = 0), so two coordinators
+// that differ only in the PreAcceptOKs they had must hash alike: otherwise
+// `epsim explore` counts the same future twice.
+TEST(StarRecoveryTest, DeadBallotZeroBookkeepingIsForgotten) {
+  const Command px = Put("k", "x");
+  auto coordinator_hash = [&px](bool got_reply) {
+    Cluster c(5);
+    const CommandId x = c.Submit(A, px);
+    EXPECT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B));
+    if (got_reply) {
+      EXPECT_TRUE(c.Deliver(MsgKind::kPreAcceptOK, B, A));
+    }
+    c.Drop({{}, A, {}, {}});
+    c.Drop({{}, B, {}, {}});
+    EXPECT_TRUE(c.replica(C).StartRecovery(x, std::nullopt).ok());
+    EXPECT_TRUE(c.Deliver(MsgKind::kRecover, C, A));
+    return c.replica(A).StateHash();
+  };
+  EXPECT_EQ(coordinator_hash(true), coordinator_hash(false));
+}
+
 }  // namespace
 }  // namespace epsim::protocol::epaxos_star::testing

@@ -48,6 +48,10 @@ enum class Toy {
   kAssertOne,  // EPSIM_CHECK fails when a second proposal arrives
   kLateAct,    // ignores command 2's proposal until command 1's arrived:
                // breaks the ignored-message reduction's premise
+  kTimerDies,  // a submitter's timer notes itself until command 1's
+               // proposal arrives, and is a no-op from then on
+  kTimerLate,  // the timer is a no-op until a proposal arrives: breaks the
+               // premise for timers
 };
 
 class ToyReplica final : public protocol::Replica {
@@ -56,6 +60,9 @@ class ToyReplica final : public protocol::Replica {
       : toy_(toy), self_(self), env_(&env) {}
 
   void OnClientRequest(const protocol::Command& command) override {
+    if (toy_ == Toy::kTimerDies || toy_ == Toy::kTimerLate) {
+      env_->SetTimer(1, 7);
+    }
     for (NodeId to = 0; to < env_->ClusterSize(); ++to) {
       if (to != self_) env_->Send(to, std::make_shared<Propose>(command));
     }
@@ -78,7 +85,11 @@ class ToyReplica final : public protocol::Replica {
       env_->Committed(record);
     }
   }
-  void OnTimer(protocol::TimerId, uint64_t) override {}
+  void OnTimer(protocol::TimerId, uint64_t) override {
+    const bool acts =
+        toy_ == Toy::kTimerDies ? !received_.contains(0) : !received_.empty();
+    if (acts) received_.insert(-1);
+  }
   void Restart() override {}
   uint64_t StoreDigest() const override { return 0; }  // no state machine
   std::vector<protocol::PendingCommand> Pending() const override { return {}; }
@@ -203,6 +214,30 @@ TEST(ExploreTest, CheckReductionsCatchesAMessageIgnoredOnlyForNow) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->complete);
   EXPECT_FALSE(r->violation.has_value());
+}
+
+TEST(ExploreTest, NoOpTimersLeaveTheStateAndTheirPremiseIsChecked) {
+  ExploreConfig config = ToyConfig();
+  ToyProtocol dies(Toy::kTimerDies, 3);
+  absl::StatusOr<ExploreResult> reduced = Explore(config, dies);
+  config.reduce_ignored = false;
+  absl::StatusOr<ExploreResult> full = Explore(config, dies);
+  ASSERT_TRUE(reduced.ok() && full.ok());
+  EXPECT_TRUE(reduced->complete && full->complete);
+  // Once r0 holds command 1's proposal its timer is dead and leaves the
+  // state; unreduced, firing it is one more choice to count.
+  EXPECT_LT(reduced->states, full->states);
+  config.check_reductions = true;
+  absl::StatusOr<ExploreResult> checked = Explore(config, dies);
+  ASSERT_TRUE(checked.ok());
+  EXPECT_FALSE(checked->violation.has_value());
+  // A timer that is a no-op only for now is caught.
+  ToyProtocol late(Toy::kTimerLate, 3);
+  checked = Explore(config, late);
+  ASSERT_TRUE(checked.ok());
+  ASSERT_TRUE(checked->violation.has_value());
+  EXPECT_EQ(checked->violation->check, "reduction-premise");
+  EXPECT_NE(checked->violation->detail.find("timer"), std::string::npos);
 }
 
 TEST(ExploreTest, BrokenProtocolGivesShortestAgreementViolation) {
