@@ -701,50 +701,53 @@ class Engine {
     return Outcome::kOk;
   }
 
-  // Whether delivering the in-flight message `index` of `s` would change
-  // nothing: its receiver's state hash stays, the handler sends nothing,
-  // sets no timer, commits and executes nothing and runs no coverage
-  // branch (a branch that only an ignored message runs stays reachable).
-  bool Ignored(const State& s, size_t index) {
-    if (s.Crashed(s.messages[index].to)) return false;
+  // A delivery or timer firing pending in `s` at `index` of its list, as a
+  // step.
+  static Choice PendingStep(const State& s, ExploreStep::Kind kind,
+                            size_t index) {
     Choice c;
-    c.kind = ExploreStep::Kind::kDeliver;
-    c.replica = s.messages[index].to;
+    c.kind = kind;
     c.index = index;
-    const InFlight& m = s.messages[index];
-    if (s.replicas[c.replica]->MayActLaterOnIgnored(m.from, *m.message)) {
-      return false;
+    c.replica = kind == ExploreStep::Kind::kDeliver ? s.messages[index].to
+                                                    : s.timers[index].node;
+    return c;
+  }
+
+  // What identifies a pending step across states: a message's key, a
+  // timer's id.
+  static uint64_t PendingIdentity(const State& s, const Choice& c) {
+    return c.kind == ExploreStep::Kind::kDeliver ? s.messages[c.index].key
+                                                 : s.timers[c.index].id;
+  }
+
+  // Whether the pending delivery or timer `c` of `s` would change nothing:
+  // its replica's state hash stays, and it sends nothing, sets or cancels no
+  // timer, commits and executes nothing and runs no coverage branch (a
+  // branch that only an ignored step runs stays reachable). A message the
+  // receiver declares it may act on later (MayActLaterOnIgnored) is never
+  // ignored. Typical: EPaxos*'s third PreAcceptOK, or its fast-path timer
+  // once a recovery took the command over.
+  bool IgnoredStep(const State& s, const Choice& c) {
+    if (s.Crashed(c.replica)) return false;
+    if (c.kind == ExploreStep::Kind::kDeliver) {
+      const InFlight& m = s.messages[c.index];
+      if (s.replicas[c.replica]->MayActLaterOnIgnored(m.from, *m.message)) {
+        return false;
+      }
     }
-    return NoOp(s, c);
-  }
-
-  // The same for the pending timer `index` of `s`: firing it would change
-  // nothing (EPaxos*'s fast-path timer once a recovery took the command
-  // over, say), so never firing it is as good as firing it.
-  bool IgnoredTimer(const State& s, size_t index) {
-    Choice c;
-    c.kind = ExploreStep::Kind::kTimer;
-    c.replica = s.timers[index].node;
-    c.index = index;
-    return NoOp(s, c);
-  }
-
-  // Whether step `c` (a delivery or a timer) leaves its replica as it was
-  // and does nothing.
-  bool NoOp(const State& s, const Choice& c) {
     const Reaction& rx = React(s, c);
     return !rx.failure && rx.effects.Empty() && rx.effects.covered.empty() &&
            rx.hash == s.replica_hash[c.replica];
   }
 
-  // The ignored-message reduction (ExploreConfig::reduce_ignored): drops
-  // every in-flight message its receiver would ignore. After a step only
-  // the messages to the replica that acted and those it `sent` can have
-  // become ignored, so only those are looked at (all of them when `sent`
-  // is null, for the initial state); the states this leaves hold no
-  // ignored message.
+  // The ignored-step reduction (ExploreConfig::reduce_ignored): drops every
+  // in-flight message and pending timer that would be ignored. After a step
+  // only the replica that acted and the messages it `sent` can have become
+  // ignored, so only those are looked at (everything when `sent` is null,
+  // for the initial state); the states this leaves hold no ignored step.
   void DiscardIgnored(State& s, NodeId acted,
                       const std::vector<Sink::Send>* sent) {
+    using Kind = ExploreStep::Kind;
     auto just_sent = [&](const InFlight& m) {
       return std::any_of(sent->begin(), sent->end(),
                          [&](const Sink::Send& x) { return x.key == m.key; });
@@ -752,58 +755,58 @@ class Engine {
     for (size_t i = s.messages.size(); i-- > 0;) {
       const InFlight& m = s.messages[i];
       if (sent != nullptr && m.to != acted && !just_sent(m)) continue;
-      if (Ignored(s, i)) s.RemoveMessage(i);
+      if (IgnoredStep(s, PendingStep(s, Kind::kDeliver, i))) {
+        s.RemoveMessage(i);
+      }
     }
     for (size_t i = s.timers.size(); i-- > 0;) {
       if (sent != nullptr && s.timers[i].node != acted) continue;
-      if (IgnoredTimer(s, i)) {
+      if (IgnoredStep(s, PendingStep(s, Kind::kTimer, i))) {
         s.timers.erase(s.timers.begin() + static_cast<ptrdiff_t>(i));
       }
     }
   }
 
   // The premise of the reduction, checked on the unreduced space: a message
-  // that `s`'s receiver ignores is still ignored after step `c` (when still
-  // in flight), and so is a timer. Only the replica that acted changed, so
-  // only messages to it and its timers need a look. Checked in every state of a
-  // complete search, this proves by induction that an ignored message is
-  // ignored for good.
+  // or timer ignored in `s` is still ignored after step `c` (when still
+  // pending). Only the replica that acted changed, so only its messages and
+  // timers need a look. Checked in every state of a complete search, this
+  // proves by induction that an ignored step is ignored for good.
   bool CheckIgnoredStayIgnored(const State& s, const Choice& c,
                                const State& next, Found* found) {
+    using Kind = ExploreStep::Kind;
     if (next.Crashed(c.replica)) return true;
-    for (size_t i = 0; i < s.messages.size(); ++i) {
-      const InFlight& m = s.messages[i];
-      if (m.to != c.replica) continue;
-      if (c.kind == ExploreStep::Kind::kDeliver && i == c.index) continue;
-      if (!Ignored(s, i)) continue;
-      for (size_t j = 0; j < next.messages.size(); ++j) {
-        if (next.messages[j].key != m.key) continue;
-        if (!Ignored(next, j)) {
-          *found = {"reduction-premise",
-                    absl::StrCat("r", m.to, " ignored ", m.message->Describe(),
-                                 " from r", m.from,
-                                 " but no longer does after this step")};
-          return false;
+    auto pending_at_replica = [&](const State& state) {
+      std::vector<Choice> steps;
+      for (size_t i = 0; i < state.messages.size(); ++i) {
+        if (state.messages[i].to == c.replica) {
+          steps.push_back(PendingStep(state, Kind::kDeliver, i));
         }
-        break;
       }
-    }
-    for (size_t i = 0; i < s.timers.size(); ++i) {
-      const PendingTimer& t = s.timers[i];
-      if (t.node != c.replica) continue;
-      if (c.kind == ExploreStep::Kind::kTimer && i == c.index) continue;
-      if (!IgnoredTimer(s, i)) continue;
-      for (size_t j = 0; j < next.timers.size(); ++j) {
-        if (next.timers[j].id != t.id || next.timers[j].node != t.node) {
-          continue;
+      for (size_t i = 0; i < state.timers.size(); ++i) {
+        if (state.timers[i].node == c.replica) {
+          steps.push_back(PendingStep(state, Kind::kTimer, i));
         }
-        if (!IgnoredTimer(next, j)) {
-          *found = {"reduction-premise",
-                    absl::StrCat("r", t.node, " ignored its timer ", t.tag,
-                                 " but no longer does after this step")};
-          return false;
-        }
-        break;
+      }
+      return steps;
+    };
+    const std::vector<Choice> after = pending_at_replica(next);
+    for (const Choice& p : pending_at_replica(s)) {
+      if (p.kind == c.kind && p.index == c.index) continue;  // the step itself
+      if (!IgnoredStep(s, p)) continue;
+      const uint64_t identity = PendingIdentity(s, p);
+      for (const Choice& q : after) {
+        if (q.kind != p.kind || PendingIdentity(next, q) != identity) continue;
+        if (IgnoredStep(next, q)) break;
+        const std::string what =
+            p.kind == Kind::kDeliver
+                ? absl::StrCat(s.messages[p.index].message->Describe(),
+                               " from r", s.messages[p.index].from)
+                : absl::StrCat("its timer ", s.timers[p.index].tag);
+        *found = {"reduction-premise",
+                  absl::StrCat("r", c.replica, " ignored ", what,
+                               " but no longer does after this step")};
+        return false;
       }
     }
     return true;

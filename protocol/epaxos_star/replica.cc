@@ -153,7 +153,7 @@ void StarReplica::SetBal(const CommandId& id, Instance& inst, Ballot b) {
 // bookkeeping equal, which is what `epsim explore` counts. A dead attempt
 // stays as an empty, finished entry: a hint for its id is still taken.
 void StarReplica::ForgetBelow(const CommandId& id, Ballot b) {
-  if (!coordinating_.empty()) coordinating_.erase(id);
+  coordinating_.erase(id);
   if (auto r = accept_rounds_.find(id);
       r != accept_rounds_.end() && r->second.ballot < b) {
     accept_rounds_.erase(r);

@@ -224,7 +224,7 @@ TEST(ExploreTest, NoOpTimersLeaveTheStateAndTheirPremiseIsChecked) {
   absl::StatusOr<ExploreResult> full = Explore(config, dies);
   ASSERT_TRUE(reduced.ok() && full.ok());
   EXPECT_TRUE(reduced->complete && full->complete);
-  // Once r0 holds command 1's proposal its timer is dead and leaves the
+  // Once r1 holds command 1's proposal, r1's timer is dead and leaves the
   // state; unreduced, firing it is one more choice to count.
   EXPECT_LT(reduced->states, full->states);
   config.check_reductions = true;
