@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -28,7 +29,32 @@ absl::StatusOr<int64_t> ParseInt(std::string_view key, std::string_view value,
   return v;
 }
 
+absl::StatusOr<bool> ParseBool(std::string_view key, std::string_view value) {
+  if (value != "true" && value != "false") {
+    return Bad(key, value, "true or false");
+  }
+  return value == "true";
+}
+
+constexpr AcceptGuard kAcceptGuards[] = {
+    AcceptGuard::kAbal, AcceptGuard::kAbalDowngrade, AcceptGuard::kBal,
+    AcceptGuard::kBalDowngrade};
+
 }  // namespace
+
+std::string_view AcceptGuardName(AcceptGuard guard) {
+  switch (guard) {
+    case AcceptGuard::kAbal:
+      return "abal";
+    case AcceptGuard::kAbalDowngrade:
+      return "abal-downgrade";
+    case AcceptGuard::kBal:
+      return "bal";
+    case AcceptGuard::kBalDowngrade:
+      return "bal-downgrade";
+  }
+  return "?";
+}
 
 std::string StarOptions::ToString() const {
   std::string out = absl::StrCat("epaxos-star:n=", n, ",f=", f, ",e=", e);
@@ -42,6 +68,14 @@ std::string StarOptions::ToString() const {
     absl::StrAppend(&out, ",fast_timeout=", fast_timeout);
   }
   if (!hint) absl::StrAppend(&out, ",hint=false");
+  // Defaults are left out, so every spec written before these options
+  // existed keeps its name (and its runs their trace hashes).
+  if (accept_guard != AcceptGuard::kAbal) {
+    absl::StrAppend(&out, ",accept_guard=", Av(AcceptGuardName(accept_guard)));
+  }
+  if (!waiting_to_self) absl::StrAppend(&out, ",waiting_to_self=false");
+  if (validate_ok_to_all) absl::StrAppend(&out, ",validate_ok_to=all");
+  if (commit_lower_ballot) absl::StrAppend(&out, ",commit_lower_ballot=true");
   return out;
 }
 
@@ -85,16 +119,33 @@ absl::StatusOr<StarOptions> ParseStarOptions(const ProtocolSpec& spec,
         o.fast_timeout = *v;
         o.explicit_fast_timeout = true;
       }
-    } else if (key == "hint") {
-      if (value != "true" && value != "false") {
-        return Bad(key, value, "true or false");
+    } else if (key == "hint" || key == "waiting_to_self" ||
+               key == "commit_lower_ballot") {
+      absl::StatusOr<bool> v = ParseBool(key, value);
+      if (!v.ok()) return v.status();
+      bool* target = key == "hint"              ? &o.hint
+                     : key == "waiting_to_self" ? &o.waiting_to_self
+                                                : &o.commit_lower_ballot;
+      *target = *v;
+    } else if (key == "accept_guard") {
+      const auto* found = std::find_if(
+          std::begin(kAcceptGuards), std::end(kAcceptGuards),
+          [&](AcceptGuard g) { return AcceptGuardName(g) == value; });
+      if (found == std::end(kAcceptGuards)) {
+        return Bad(key, value, "abal, abal-downgrade, bal or bal-downgrade");
       }
-      o.hint = value == "true";
+      o.accept_guard = *found;
+    } else if (key == "validate_ok_to") {
+      if (value != "sender" && value != "all") {
+        return Bad(key, value, "sender or all");
+      }
+      o.validate_ok_to_all = value == "all";
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "epaxos-star: unknown option \"", key,
           "\"; expected n, f, e, commit_timeout, recovery_timeout, "
-          "fast_timeout or hint"));
+          "fast_timeout, hint, accept_guard, waiting_to_self, validate_ok_to "
+          "or commit_lower_ballot"));
     }
   }
   if (!f_given) o.f = std::max(1, (o.n - 1) / 2);

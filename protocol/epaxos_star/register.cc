@@ -34,7 +34,7 @@ class EpaxosStarProtocol final : public Protocol {
     return checks;
   }
   std::vector<std::string> CoverageBranches() const override {
-    return epaxos_star::StarCoverageBranches();
+    return epaxos_star::StarCoverageBranches(*options_);
   }
   // Fig. 5: Recover (R1), then a Validate when R_max is large enough (R3),
   // then Waiting when some I_q is not empty (R5), then the WAIT cases (R6).
@@ -62,7 +62,10 @@ void RegisterEpaxosStar(ProtocolRegistry& registry) {
   registry.Register(
       "epaxos-star",
       "EPaxos* (OPODIS 2025): f, e (n >= max(2e+f-1, 2f+1)), "
-      "commit_timeout, recovery_timeout, fast_timeout (us), hint=true|false",
+      "commit_timeout, recovery_timeout, fast_timeout (us), hint=true|false, "
+      "accept_guard=abal|abal-downgrade|bal|bal-downgrade, "
+      "waiting_to_self=true|false, validate_ok_to=sender|all, "
+      "commit_lower_ballot=false|true",
       [](const ProtocolSpec& spec, const ProtocolContext& context)
           -> absl::StatusOr<std::unique_ptr<Protocol>> {
         absl::StatusOr<StarOptions> options =

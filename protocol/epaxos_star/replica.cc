@@ -33,8 +33,8 @@ std::shared_ptr<StarMessage> NewMessage(MsgKind kind, const CommandId& id,
 
 }  // namespace
 
-std::vector<std::string> StarCoverageBranches() {
-  return {
+std::vector<std::string> StarCoverageBranches(const StarOptions& options) {
+  std::vector<std::string> branches = {
       "fast-path",
       "slow-path",
       "fast-path-timer",
@@ -69,6 +69,12 @@ std::vector<std::string> StarCoverageBranches() {
       "recovery/started",
       "recovery/decided",
   };
+  // A variant's own branches are listed only when it is on, so that the
+  // default's coverage table flags no branch it cannot reach.
+  if (options.Downgrades()) branches.push_back("accept/downgrade");
+  if (options.Downgrades()) branches.push_back("commit/after-downgrade");
+  if (options.commit_lower_ballot) branches.push_back("commit/lower-ballot");
+  return branches;
 }
 
 Ballot NextOwnedBallot(NodeId p, int n, Ballot above) {
@@ -243,8 +249,12 @@ void StarReplica::RetryBuffer(const CommandId& id) {
   for (Buffered& b : pending) {
     const Instance* inst = Find(id);
     const Ballot bal = inst == nullptr ? 0 : inst->bal;
-    if (b.message->ballot < bal) continue;  // dead for good (I.6.2)
-    if (b.message->ballot == bal && Dispatch(b.from, *b.message)) {
+    // commit_lower_ballot: a Commit whose ballot this process has passed
+    // is taken rather than dead.
+    const bool lower_commit =
+        options_->commit_lower_ballot && b.message->kind == MsgKind::kCommit;
+    if (b.message->ballot < bal && !lower_commit) continue;  // dead (I.6.2)
+    if (b.message->ballot <= bal && Dispatch(b.from, *b.message)) {
       env_->Cover("buffer/released");
       continue;
     }
@@ -506,14 +516,24 @@ void StarReplica::SendCommit(const CommandId& id, Ballot b, Payload cmd,
   Broadcast(std::move(m));
 }
 
-// [P L26-33] C4: on Accept(b, id, c, D), with the TLA+ guard and the
-// no-downgrade rule for a committed process (protocols.md C4 [CHOICE]).
+// [P L26-33] C4: on Accept(b, id, c, D). What a COMMITTED process takes is
+// the accept_guard option; by default the TLA+ guard and the no-downgrade
+// rule (protocols.md C4 [CHOICE]).
 void StarReplica::HandleAccept(NodeId from, const StarMessage& m) {
   Instance& inst = Get(m.id);
   const Ballot b = m.ballot;
+  if (b < inst.bal) {
+    SendHint(from, m.id, inst.bal);
+    return;
+  }
   if (inst.phase == Phase::kCommitted) {
-    if (b >= inst.bal && inst.abal != b) {
-      // Any other value would be an Agreement violation.
+    // [P L27] guard: bal = b => phase != COMMITTED (paper) or abal = b =>
+    // phase != COMMITTED (TLA+). The paper's makes a process that joined
+    // the recovery's Recover(b) after committing ignore its Accept(b).
+    if ((options_->GuardOnBal() ? inst.bal : inst.abal) == b) return;
+    if (!options_->Downgrades()) {
+      // No downgrade: answer with the value kept. Any other value would be
+      // an Agreement violation.
       EPSIM_CHECK(SamePayload(inst.cmd, m.cmd) && inst.dep == m.deps)
           << "p" << self_ << ": Accept(" << b << ") for committed "
           << m.id.ToString() << " carries another value";
@@ -521,14 +541,15 @@ void StarReplica::HandleAccept(NodeId from, const StarMessage& m) {
       SetBal(m.id, inst, b);
       TraceInstance(m.id, inst, "accept (stays committed)");
       SendTo(from, NewMessage(MsgKind::kAcceptOK, m.id, b));
-    } else if (b < inst.bal) {
-      SendHint(from, m.id, inst.bal);
+      return;
     }
-    return;
-  }
-  if (b < inst.bal) {
-    SendHint(from, m.id, inst.bal);
-    return;
+    // [P L28-33] as written (and as the TLA+ spec applies its guard): back
+    // to ACCEPTED at b with the Accept's value. The decision stays with
+    // the executor; the value it was committed with is kept to check the
+    // Commit that ends the downgrade against (Agreement).
+    env_->Cover("accept/downgrade");
+    downgraded_.try_emplace(m.id, Decided{inst.cmd, inst.dep});
+    inst.phase = Phase::kAccepted;
   }
   if (inst.phase == Phase::kAccepted && inst.abal == b) {
     // I.10: one Accept value per (id, ballot).
@@ -584,37 +605,59 @@ bool StarReplica::HandleCommit(NodeId /*from*/, const StarMessage& m) {
   }
   if (inst.bal < m.ballot) return false;
   if (inst.bal > m.ballot) {
-    // Dead here (I.6), yet the id is decided. I.11 "lagging processes": T2
-    // recovers it and R3 finds the commit. Without this, a process that
-    // joined a recovery whose recoverer then crashed, and that never saw the
-    // PreAccept, has no other reason to look at the id again.
-    env_->Cover("trigger/dead-commit");
-    ArmRecoveryTimer(m.id, false);
-    return true;
+    if (options_->commit_lower_ballot) {
+      // Outside the paper (guard bal = b, [P L38]; protocols.md Part V
+      // item 3): a Commit carries the decided value whatever ballot this
+      // process joined since (Agreement), so it is taken. bal stays.
+      env_->Cover("commit/lower-ballot");
+    } else {
+      // Dead here (I.6), yet the id is decided. I.11 "lagging processes":
+      // T2 recovers it and R3 finds the commit. Without this, a process
+      // that joined a recovery whose recoverer then crashed, and that never
+      // saw the PreAccept, has no other reason to look at the id again.
+      env_->Cover("trigger/dead-commit");
+      ArmRecoveryTimer(m.id, false);
+      return true;
+    }
+  }
+  bool first = true;
+  if (auto d = downgraded_.find(m.id); d != downgraded_.end()) {
+    // accept_guard=*-downgrade: committed here before, so this ends a
+    // downgrade; it must carry the value the executor already holds.
+    EPSIM_CHECK(SamePayload(d->second.cmd, m.cmd) && d->second.dep == m.deps)
+        << "p" << self_ << ": Agreement: " << m.id.ToString()
+        << " committed as " << PayloadString(d->second.cmd) << " "
+        << d->second.dep.ToString() << ", downgraded, and now committed as "
+        << PayloadString(m.cmd) << " " << m.deps.ToString();
+    env_->Cover("commit/after-downgrade");
+    downgraded_.erase(d);
+    first = false;
   }
   inst.abal = m.ballot;
   SetCmd(m.id, inst, m.cmd);
   inst.dep = m.deps;
   inst.phase = Phase::kCommitted;
   inst.path = m.ballot == 0 ? m.path : CommitPath::kRecovery;
-  CommitLocally(m.id, inst, inst.path);
+  CommitLocally(m.id, inst, inst.path, first);
   return true;
 }
 
 void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
-                                CommitPath path) {
+                                CommitPath path, bool first) {
   EPSIM_CHECK(inst.abal <= inst.bal);
   EPSIM_CHECK(inst.cmd != nullptr) << "committed ⊥ for " << id.ToString();
-  TraceInstance(id, inst, "commit");
-  CommitRecord record;
-  record.id = id;
-  record.command = *inst.cmd;
-  record.deps = inst.dep;  // shared, not copied
-  record.ballot = inst.abal;
-  record.path = std::string(CommitPathName(path));
-  env_->Committed(record);
+  TraceInstance(id, inst, first ? "commit" : "commit (again)");
   const bool nop = inst.cmd->nop;
-  if (nop) env_->Cover("nop-commit");
+  if (first) {
+    CommitRecord record;
+    record.id = id;
+    record.command = *inst.cmd;
+    record.deps = inst.dep;  // shared, not copied
+    record.ballot = inst.abal;
+    record.path = std::string(CommitPathName(path));
+    env_->Committed(record);
+    if (nop) env_->Cover("nop-commit");
+  }
 
   CancelTimers(id);
   // (Most of these maps are empty in a fault-free run: skip the look-ups.)
@@ -630,24 +673,29 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
     attempts_.erase(a);
   }
 
-  // Fig. 1 through the shared executor (order inside a component: by id).
-  executor_.Commit(id, inst.dep, nop, ExecOrderKey{},
-                   [this](const CommandId& e) { ExecuteOne(e); });
-  // T2: execution blocked on an uncommitted or unknown dependency.
-  if (!executor_.IsDone(id)) {
-    for (const CommandId& d : executor_.UncommittedDeps(id)) {
-      const IdTimers* t = timers_.Find(d);
-      if (t != nullptr && t->recovery != 0) continue;
-      env_->Cover("trigger/blocked-execution");
-      ArmRecoveryTimer(d, false);
+  // A commit that ends a downgrade was executed (or is waiting) and
+  // resubmitted already: only the protocol bookkeeping above and the
+  // wake-ups below run again.
+  if (first) {
+    // Fig. 1 through the shared executor (order inside a component: by id).
+    executor_.Commit(id, inst.dep, nop, ExecOrderKey{},
+                     [this](const CommandId& e) { ExecuteOne(e); });
+    // T2: execution blocked on an uncommitted or unknown dependency.
+    if (!executor_.IsDone(id)) {
+      for (const CommandId& d : executor_.UncommittedDeps(id)) {
+        const IdTimers* t = timers_.Find(d);
+        if (t != nullptr && t->recovery != 0) continue;
+        env_->Cover("trigger/blocked-execution");
+        ArmRecoveryTimer(d, false);
+      }
     }
-  }
-  // C6: the coordinator's payload was replaced by Nop: submit it again under
-  // a new id (pitfall 14), after this step's messages to self.
-  if (nop && id.origin == static_cast<uint32_t>(self_) &&
-      inst.init_cmd != nullptr) {
-    env_->Cover("resubmit");
-    resubmit_queue_.push_back(*inst.init_cmd);
+    // C6: the coordinator's payload was replaced by Nop: submit it again
+    // under a new id (pitfall 14), after this step's messages to self.
+    if (nop && id.origin == static_cast<uint32_t>(self_) &&
+        inst.init_cmd != nullptr) {
+      env_->Cover("resubmit");
+      resubmit_queue_.push_back(*inst.init_cmd);
+    }
   }
   // R6 wake-ups: attempts waiting with id in their I.
   if (auto w = waiting_on_.find(id); w != waiting_on_.end()) {
@@ -659,18 +707,23 @@ void StarReplica::CommitLocally(const CommandId& id, Instance& inst,
 // [P L5-7] Fig. 1: execute one command of an executable component.
 void StarReplica::ExecuteOne(const CommandId& id) {
   const Instance* found = Find(id);
+  // A downgraded command (accept_guard=*-downgrade) is still decided: it
+  // executes with the value it was committed with.
+  const auto d = downgraded_.find(id);
+  const bool downgraded = d != downgraded_.end();
+  EPSIM_CHECK(found != nullptr &&
+              (found->phase == Phase::kCommitted || downgraded));
+  const Payload& cmd = downgraded ? d->second.cmd : found->cmd;
   // I.10: a Nop is never executed (the executor skips them).
-  EPSIM_CHECK(found != nullptr && found->phase == Phase::kCommitted &&
-              found->cmd != nullptr && !found->cmd->nop);
-  const Instance& inst = *found;
-  const KvStore::Outcome outcome = kv_.Apply(*inst.cmd);
+  EPSIM_CHECK(cmd != nullptr && !cmd->nop);
+  const KvStore::Outcome outcome = kv_.Apply(*cmd);
   ExecutionRecord record;
   record.id = id;
-  record.command = *inst.cmd;
+  record.command = *cmd;
   record.result = outcome.result;
   record.duplicate = outcome.duplicate;
   if (env_->TraceEnabled()) {
-    Trace(absl::StrCat("execute ", id.ToString(), " ", inst.cmd->ToString(),
+    Trace(absl::StrCat("execute ", id.ToString(), " ", cmd->ToString(),
                        outcome.duplicate ? " (duplicate)" : ""));
   }
   env_->Executed(record);
@@ -895,7 +948,11 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
   TraceInstance(m.id, inst, "validate");
   auto reply = NewMessage(MsgKind::kValidateOK, m.id, m.ballot);
   reply->invalidating.assign(found.begin(), found.end());
-  SendTo(from, std::move(reply));  // to the sender (I.12 #2)
+  if (options_->validate_ok_to_all) {
+    Broadcast(std::move(reply));  // [P L87] as the figure says: "to all"
+  } else {
+    SendTo(from, std::move(reply));  // TLA+: to the sender (I.12 #2)
+  }
   return true;
 }
 
@@ -960,7 +1017,15 @@ void StarReplica::HandleValidateOK(NodeId from, const StarMessage& m) {
   }
   auto waiting = NewMessage(MsgKind::kWaiting, id, 0);
   waiting->k = r_max;
-  Broadcast(std::move(waiting));  // to all, self included (I.12 #3)
+  if (options_->waiting_to_self) {
+    Broadcast(std::move(waiting));  // [P L68] "to all", self included
+  } else {
+    // As the TLA+ spec: to the others only; this process's other attempts
+    // do not learn that it saw r_max witnesses (I.12 #3).
+    for (NodeId q = 0; q < options_->n; ++q) {
+      if (q != self_) env_->Send(q, waiting);
+    }
+  }
   EvaluateWait(id);
 }
 
@@ -1173,11 +1238,19 @@ std::vector<PendingCommand> StarReplica::Pending() const {
 // with a hint (I.11) once the ballot here grows past it. Every other
 // message ignored here is ignored for good: replies name an attempt or
 // ballot that never comes back, requests below the ballot stay below it.
+//
+// accept_guard=*-downgrade adds one: a COMMITTED process ignores every
+// Commit, and a later Accept may turn it back into ACCEPTED at that
+// Commit's ballot, where the Commit acts.
 bool StarReplica::MayActLaterOnIgnored(NodeId /*from*/,
                                        const Message& message) const {
   const auto* m = ExactCast<StarMessage>(&message);
-  return m != nullptr && options_->hint &&
-         (m->kind == MsgKind::kAccept || m->kind == MsgKind::kRecover);
+  if (m == nullptr) return false;
+  if (options_->hint &&
+      (m->kind == MsgKind::kAccept || m->kind == MsgKind::kRecover)) {
+    return true;
+  }
+  return options_->Downgrades() && m->kind == MsgKind::kCommit;
 }
 
 std::unique_ptr<Replica> StarReplica::Clone(Env& env) const {
@@ -1202,6 +1275,7 @@ uint64_t StarReplica::StateHash() const {
   for (const auto& [id, k] : waiting_seen_) {
     h.Add(id).Add(static_cast<uint64_t>(k));
   }
+  for (const auto& [id, d] : downgraded_) h.Add(id).Add(d.cmd).Add(d.dep);
   h.Add(executor_.Digest()).Add(kv_.Digest());
   // Volatile bookkeeping is state too (I.4).
   for (const auto& [id, c] : coordinating_) {

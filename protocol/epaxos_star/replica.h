@@ -44,8 +44,8 @@
 
 namespace epsim::protocol::epaxos_star {
 
-// Every branch name passed to Env::Cover.
-std::vector<std::string> StarCoverageBranches();
+// Every branch name passed to Env::Cover with these options.
+std::vector<std::string> StarCoverageBranches(const StarOptions& options);
 
 // Timer tags (a script may fire a replica's timer by tag).
 enum TimerTag : uint64_t {
@@ -182,7 +182,9 @@ class StarReplica final : public Replica {
   void HandleAcceptOK(NodeId from, const StarMessage& m);
   // Returns false if the guard does not hold yet (buffer it).
   bool HandleCommit(NodeId from, const StarMessage& m);
-  void CommitLocally(const CommandId& id, Instance& inst, CommitPath path);
+  // `first`: the first commit here (false: one ending a downgrade).
+  void CommitLocally(const CommandId& id, Instance& inst, CommitPath path,
+                     bool first);
   void ExecuteOne(const CommandId& id);
 
   // Recovery.
@@ -221,6 +223,14 @@ class StarReplica final : public Replica {
   // entries in place).
   IdMap<Instance> instances_;
   absl::btree_map<CommandId, int64_t> waiting_seen_;  // waitingSeen (R7)
+  // accept_guard=*-downgrade: commands committed here and since turned
+  // back into ACCEPTED, with the value they were committed (and execute)
+  // with. Empty with the default guard.
+  struct Decided {
+    Payload cmd;
+    DepSet dep;
+  };
+  absl::btree_map<CommandId, Decided> downgraded_;
   DependencyExecutor executor_;
   KvStore kv_;
   // Conflict indexes (derived from instances_): per key, the ids whose

@@ -88,7 +88,7 @@ void RunOne(const Schedule& s, uint64_t seed,
     submitted.emplace_back(at, cmd);
   }
   c.RunToQuiescence(20000);
-  for (const std::string& b : StarCoverageBranches()) {
+  for (const std::string& b : StarCoverageBranches(c.options())) {
     coverage[b] += c.coverage(b);
   }
 

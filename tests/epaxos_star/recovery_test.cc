@@ -412,5 +412,148 @@ TEST(StarRecoveryTest, DeadBallotZeroBookkeepingIsForgotten) {
   EXPECT_EQ(coordinator_hash(true), coordinator_hash(false));
 }
 
+// The open questions (options.h; docs/open-questions.md has what exploring
+// them found). Each test shows the option's behaviour on the one schedule
+// where it matters, and that the run still ends with every check ok.
+
+// A commits x fast with B and crashes with its Commits unsent; C recovers
+// x with Q = {C, B} (B a witness, I empty), so its Accept(3) carries x's
+// value. Returns once C's Accept(3) is in flight to A, which is committed.
+// `recover_first`: A joined Recover(3) before the Accept reaches it.
+CommandId CommittedProcessMeetsRecoveryAccept(Cluster& c, const Command& px,
+                                              bool recover_first) {
+  const CommandId x = c.Submit(A, px);
+  EXPECT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B));
+  EXPECT_TRUE(c.Deliver(MsgKind::kPreAcceptOK, B, A));
+  EXPECT_EQ(c.CommitAt(A, x)->path, "fast");
+  c.Drop({{}, A, {}, {}});
+  EXPECT_TRUE(c.replica(C).StartRecovery(x, std::nullopt).ok());
+  EXPECT_TRUE(c.Deliver(MsgKind::kRecover, C, B));
+  EXPECT_TRUE(c.Deliver(MsgKind::kRecoverOK, B, C));
+  EXPECT_TRUE(c.Deliver(MsgKind::kValidate, C, B));
+  EXPECT_TRUE(c.Deliver(MsgKind::kValidateOK, B, C));
+  EXPECT_EQ(c.coverage("validate/empty-I-accept"), 1);
+  if (recover_first) {
+    EXPECT_TRUE(c.Deliver(MsgKind::kRecover, C, A));
+    EXPECT_EQ(c.At(A, x)->bal, Ballot{3});
+  }
+  EXPECT_EQ(c.Count({MsgKind::kAccept, C, A, x}), 1u);
+  return x;
+}
+
+TEST(StarOpenQuestionTest, AcceptGuardAtACommittedProcess) {
+  struct Case {
+    std::string guard;
+    bool recover_first;
+    bool answers;     // A sends AcceptOK(3)
+    bool downgrades;  // A becomes ACCEPTED until Commit(3)
+  };
+  for (const Case& k : std::vector<Case>{
+           // abal = b => phase != COMMITTED: abal is 0 at A, so it holds.
+           {"abal", true, true, false},
+           {"abal", false, true, false},
+           {"abal-downgrade", true, true, true},
+           {"abal-downgrade", false, true, true},
+           // bal = b => phase != COMMITTED: A ignores the Accept of the
+           // Recover it joined, and takes one that overtook its Recover.
+           {"bal", true, false, false},
+           {"bal", false, true, false},
+           {"bal-downgrade", true, false, false},
+           {"bal-downgrade", false, true, true},
+       }) {
+    SCOPED_TRACE(k.guard + (k.recover_first ? ", recover first" : ""));
+    Cluster c(3, "accept_guard=" + k.guard);
+    const Command px = Put("k", "x");
+    const CommandId x =
+        CommittedProcessMeetsRecoveryAccept(c, px, k.recover_first);
+    ASSERT_TRUE(c.Deliver(MsgKind::kAccept, C, A));
+    EXPECT_EQ(c.At(A, x)->bal, Ballot{3});
+    EXPECT_EQ(c.Count({MsgKind::kAcceptOK, A, C, x}), k.answers ? 1u : 0u);
+    EXPECT_EQ(c.At(A, x)->phase,
+              k.downgrades ? Phase::kAccepted : Phase::kCommitted);
+    EXPECT_EQ(c.coverage("accept/committed-ok"),
+              k.answers && !k.downgrades ? 1 : 0);
+    EXPECT_EQ(c.coverage("accept/downgrade"), k.downgrades ? 1 : 0);
+    c.RunToQuiescence();
+    EXPECT_EQ(c.At(A, x)->phase, Phase::kCommitted);
+    EXPECT_EQ(c.coverage("commit/after-downgrade"), k.downgrades ? 1 : 0);
+    EXPECT_EQ(c.CommitAt(C, x)->command, px);
+    EXPECT_THAT(c.violations(), IsEmpty());
+    ExpectExecutedOnce(c, {px});
+  }
+}
+
+// D waits on x with z in I (ReachWait), then recovers z itself and waits
+// there too, publishing Waiting(z, 2). Only its own copy of that message
+// can end its wait on x by W3: nobody else recovers x.
+TEST(StarOpenQuestionTest, WaitingToSelfEndsTheRecoverersOwnWait) {
+  for (bool to_self : {true, false}) {
+    SCOPED_TRACE(to_self ? "to self" : "to the others");
+    Cluster c(5, to_self ? "" : "waiting_to_self=false");
+    const XZ s = SubmitXZ(c);
+    c.Crash(A);
+    c.Drop({{}, A, {}, {}});
+    ReachWait(c, s.x);
+    ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, C, E, s.z));
+    ASSERT_TRUE(c.replica(D).StartRecovery(s.z, std::nullopt).ok());
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecover, D, E, s.z));
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecoverOK, E, D, s.z));
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecover, D, B, s.z));
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecoverOK, B, D, s.z));
+    ASSERT_EQ(c.DeliverAll({MsgKind::kValidate, D, {}, s.z}), 2);
+    ASSERT_EQ(c.DeliverAll({MsgKind::kValidateOK, {}, D, s.z}), 2);
+    ASSERT_EQ(c.coverage("validate/wait"), 2);
+    EXPECT_EQ(c.Count({MsgKind::kWaiting, D, {}, s.z}), 4u);
+    EXPECT_EQ(c.coverage("wait/W3"), to_self ? 1 : 0);
+    c.RunToQuiescence();
+    EXPECT_THAT(c.violations(), IsEmpty());
+    ExpectExecutedOnce(c, {s.pz});
+  }
+}
+
+TEST(StarOpenQuestionTest, ValidateOkToAllReachesEveryProcess) {
+  for (bool to_all : {false, true}) {
+    SCOPED_TRACE(to_all ? "to all" : "to the sender");
+    Cluster c(3, to_all ? "validate_ok_to=all" : "");
+    const Command px = Put("k", "x");
+    const CommandId x = c.Submit(A, px);
+    ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B));
+    c.Crash(A);
+    c.Drop({{}, A, {}, {}});
+    ASSERT_TRUE(c.replica(C).StartRecovery(x, std::nullopt).ok());
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecover, C, B));
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecoverOK, B, C));
+    ASSERT_TRUE(c.Deliver(MsgKind::kValidate, C, B));
+    EXPECT_EQ(c.Count({MsgKind::kValidateOK, B, C, x}), 1u);
+    EXPECT_EQ(c.Count({MsgKind::kValidateOK, B, {}, x}), to_all ? 2u : 1u);
+    c.RunToQuiescence();
+    EXPECT_EQ(c.CommitAt(B, x)->command, px);
+    EXPECT_THAT(c.violations(), IsEmpty());
+    ExpectExecutedOnce(c, {px});
+  }
+}
+
+// B joins C's Recover(3) for x before A's fast Commit(0) reaches it.
+TEST(StarOpenQuestionTest, CommitAtALowerBallot) {
+  for (bool lower : {false, true}) {
+    SCOPED_TRACE(lower ? "taken" : "dead (the paper)");
+    Cluster c(3, lower ? "commit_lower_ballot=true" : "");
+    const Command px = Put("k", "x");
+    const CommandId x = c.Submit(A, px);
+    ASSERT_TRUE(c.Deliver(MsgKind::kPreAccept, A, B));
+    ASSERT_TRUE(c.Deliver(MsgKind::kPreAcceptOK, B, A));
+    ASSERT_TRUE(c.replica(C).StartRecovery(x, std::nullopt).ok());
+    ASSERT_TRUE(c.Deliver(MsgKind::kRecover, C, B));
+    ASSERT_TRUE(c.Deliver(MsgKind::kCommit, A, B));
+    EXPECT_EQ(c.CommitAt(B, x).has_value(), lower);
+    EXPECT_EQ(c.At(B, x)->bal, Ballot{3});
+    EXPECT_EQ(c.coverage("commit/lower-ballot"), lower ? 1 : 0);
+    EXPECT_EQ(c.coverage("trigger/dead-commit"), lower ? 0 : 1);
+    c.RunToQuiescence();
+    EXPECT_THAT(c.violations(), IsEmpty());
+    ExpectExecutedOnce(c, {px});
+  }
+}
+
 }  // namespace
 }  // namespace epsim::protocol::epaxos_star::testing
