@@ -1,5 +1,5 @@
 // Protocol-neutral safety checks over what replicas report during a run
-// (design.md, "What is checked on every run"), plus the protocol's own
+// (docs/design.md, "What is checked on every run"), plus the protocol's own
 // checks, gathered behind one small facade the harness drives:
 //
 //   RunChecker checks(protocol.MakeChecks());
@@ -210,7 +210,7 @@ class RunChecker {
   std::vector<InvariantViolation> violations_;
 
   // Per-request, per-id and per-key state in dense tables; the hash map
-  // (repeated_) is only looked up, never iterated (design.md).
+  // (repeated_) is only looked up, never iterated (docs/design.md).
   protocol::RequestMap<protocol::Command> submitted_;  // Command{}: none
   protocol::IdMap<FirstCommit> first_commit_;  // replica -1: not committed
   protocol::IdMap<Executions> executions_;

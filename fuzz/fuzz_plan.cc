@@ -387,7 +387,7 @@ sim::Duration MaxRoundTrip(const Scenario& s) {
 }
 
 // Valid EPaxos* (f, e) for n: n >= max(2e + f - 1, 2f + 1), 0 <= e <= f,
-// f >= 1 (protocols.md I.1).
+// f >= 1 (docs/protocols.md I.1).
 std::vector<std::pair<int, int>> StarParameters(int n) {
   std::vector<std::pair<int, int>> valid;
   for (int f = 1; 2 * f + 1 <= n; ++f) {

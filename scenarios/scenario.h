@@ -17,7 +17,7 @@
 
 namespace epsim::scenarios {
 
-// One timed fault (design.md "timed faults"). Replicas are named by index.
+// One timed fault (docs/design.md "timed faults"). Replicas are named by index.
 struct FaultEvent {
   enum class Kind {
     kCrash,

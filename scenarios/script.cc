@@ -23,8 +23,8 @@ struct RoleEntry {
   MessageRole role;
 };
 
-// The role tables (bug-corpus.md §0.3). EPaxos: protocol/epaxos/messages.h;
-// EPaxos*: protocols.md I.5.
+// The role tables (docs/bug-corpus.md §0.3). EPaxos:
+// protocol/epaxos/messages.h; EPaxos*: docs/protocols.md I.5.
 constexpr RoleEntry kEpaxosRoles[] = {
     {"PreAccept", MessageRole::kPhase1},
     {"PreAcceptReply", MessageRole::kPhase1Reply},
@@ -723,7 +723,7 @@ std::optional<Ballot> EncodeBallot(std::string_view protocol, int64_t round,
   if (protocol == "epaxos") {
     return (static_cast<Ballot>(round) << 8) | static_cast<Ballot>(owner);
   }
-  // EPaxos*: process p owns p+1, p+1+n, ... (protocols.md I.3); its k-th
+  // EPaxos*: process p owns p+1, p+1+n, ... (docs/protocols.md I.3); its k-th
   // ballot is (k-1)*n + p + 1.
   if (protocol == "epaxos-star") {
     return static_cast<Ballot>((round - 1) * n + owner + 1);

@@ -1,4 +1,4 @@
-// Message-level scripts: the bug corpus's schedules (bug-corpus.md §0.3).
+// Message-level scripts: the bug corpus's schedules (docs/bug-corpus.md §0.3).
 //
 // A scenario with a "script" runs under the world's choice scheduler: every
 // protocol message and timer waits until a step says what happens to it, and
@@ -51,7 +51,7 @@
 namespace epsim::scenarios {
 
 // What a message does in the protocol, independent of its type name
-// (bug-corpus.md §0.3: "role = phase-1 / accept / commit / recovery").
+// (docs/bug-corpus.md §0.3: "role = phase-1 / accept / commit / recovery").
 enum class MessageRole : uint8_t {
   kPhase1,         // EPaxos PreAccept; EPaxos* PreAccept
   kPhase1Reply,    // PreAcceptReply; PreAcceptOK

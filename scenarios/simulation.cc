@@ -812,7 +812,7 @@ class ScriptAdapter : public ScriptHost {
   bool AllDone() override { return Unfinished().empty(); }
   void Verbose(const std::string& line) override { run_.Verbose(line); }
 
-  // LIVE-COMMIT and LIVE-EXEC over the script's commands (bug-corpus.md
+  // LIVE-COMMIT and LIVE-EXEC over the script's commands (docs/bug-corpus.md
   // §2): each is committed (a Nop counts) at every replica still up, and a
   // committed non-Nop is executed there too. A command whose coordinator
   // crashed may end as Nop: its client would have to resubmit.

@@ -1,6 +1,6 @@
 // Turns a scenario into a run: builds the world, places replicas and
 // clients, schedules the faults, runs to completion, and checks everything
-// (design.md "What is checked on every run"). Every subcommand that runs a
+// (docs/design.md "What is checked on every run"). Every subcommand that runs a
 // scenario (run, replay, fuzz, compare, latency) goes through Simulate().
 #ifndef EPSIM_SCENARIOS_SIMULATION_H_
 #define EPSIM_SCENARIOS_SIMULATION_H_

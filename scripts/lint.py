@@ -3,7 +3,7 @@
 
 1. Formatting: every C++ file is formatted as .clang-format (Google) says.
 2. Determinism: code under sim/, protocol/ and checker/ uses no source of
-   nondeterminism other than the project's own generator (design.md rules 1
+   nondeterminism other than the project's own generator (docs/design.md rules 1
    and 4). A line that must do so anyway carries the comment
    `// epsim-lint: allow(<reason>)`.
 

@@ -57,7 +57,7 @@ struct NetworkConfig {
   double loss = 0;         // probability a transmission is lost
   double duplication = 0;  // probability a sent message arrives twice
   // Added to every message's delay: a per-message processing cost, to
-  // calibrate against measured systems (wan.md suggests 0.5-1 ms).
+  // calibrate against measured systems (docs/wan.md suggests 0.5-1 ms).
   Duration processing_delay = 0;
 };
 

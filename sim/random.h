@@ -1,6 +1,6 @@
 // The run's one source of randomness: a fully specified generator and our
 // own distribution code, so a seed gives the same numbers on every platform
-// and standard library (design.md, determinism rule 1).
+// and standard library (docs/design.md, determinism rule 1).
 //
 // Generator: xoshiro256** (Blackman & Vigna), its 256-bit state filled from
 // the seed by splitmix64. Distributions use only integer arithmetic, IEEE

@@ -2,14 +2,15 @@
 //
 // The World hands every sent message and every set timer to its Scheduler.
 // Protocol code never sees which one runs, so swapping schedulers needs no
-// change to it (design.md, "Two schedulers, one world"):
+// change to it (docs/design.md, "Two schedulers, one world"):
 //
 // - TimedScheduler (the default): the network model decides. Each message
 //   is transmitted with loss, duplication and a delay from the topology plus
 //   jitter; partitions and cuts are checked when it arrives; timers fire at
 //   their due time.
 // - ChoiceScheduler: every message and timer waits as a pending choice until
-//   an outside driver (a bug-corpus script, the explorer, the shrinker)
+//   an outside driver (a scenario's message-level script: the bug corpus,
+//   the branch scenarios, an explorer schedule converted with --scenario)
 //   delivers, drops or fires it. The driver is the network then: loss,
 //   duplication, jitter, partitions and cuts do not apply; crashes and pauses
 //   still do. Simulated time only moves through World::RunUntil and events

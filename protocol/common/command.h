@@ -50,8 +50,8 @@ struct Command {
   std::string ToString() const;
 };
 
-// The conflict relation (protocols.md I.2): same key and at least one write;
-// a Nop conflicts with every command.
+// The conflict relation (docs/protocols.md I.2): same key and at least one
+// write; a Nop conflicts with every command.
 bool Conflicts(const Command& a, const Command& b);
 
 // What executing a command returned to its client.

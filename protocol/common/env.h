@@ -23,7 +23,7 @@ class Env {
   virtual Time Now() const = 0;
 
   // Sends to another replica. Sending to Self() is a protocol error:
-  // protocols deliver to themselves synchronously (protocols.md I.6.3).
+  // protocols deliver to themselves synchronously (docs/protocols.md I.6.3).
   virtual void Send(NodeId to, MessagePtr message) = 0;
 
   // Timers fire OnTimer(id, tag) once unless cancelled. A crashed replica

@@ -1,4 +1,4 @@
-// The dependency-graph executor shared by EPaxos* and EPaxos (protocols.md
+// The dependency-graph executor shared by EPaxos* and EPaxos (docs/protocols.md
 // I.9 and II.8): commands are recorded as they commit locally, with their
 // final dependency sets, and executed strongly-connected-component by
 // component, dependencies first, in a caller-supplied order inside a

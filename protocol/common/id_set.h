@@ -1,9 +1,9 @@
 // IdSet: an immutable sorted set of command ids, shared between copies.
 //
-// Dependency sets are exact (protocols.md pitfall 9), so they grow with the
-// history of a key: with conflicts, sets of thousands of ids, built at every
-// replica for every command, and mostly equal to each other except for the
-// few most recent ids. So a set is stored in chunks, one per block of
+// Dependency sets are exact (docs/protocols.md pitfall 9), so they grow with
+// the history of a key: with conflicts, sets of thousands of ids, built at
+// every replica for every command, and mostly equal to each other except for
+// the few most recent ids. So a set is stored in chunks, one per block of
 // kBlockCounters consecutive counters (the ids sorted by counter, then
 // origin), and equal chunks are one object: a chunk is interned when it is
 // built (per thread, by content), so sets built apart at different replicas

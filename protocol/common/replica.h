@@ -1,5 +1,5 @@
 // The interface every protocol's replica implements: a deterministic state
-// machine driven by client requests, messages and timers (design.md, "The
+// machine driven by client requests, messages and timers (docs/design.md, "The
 // seam between protocol and world").
 #ifndef EPSIM_PROTOCOL_COMMON_REPLICA_H_
 #define EPSIM_PROTOCOL_COMMON_REPLICA_H_

@@ -24,8 +24,8 @@ using Ballot = uint64_t;
 
 // Identifies one command (EPaxos*: new_id(); EPaxos: instance owner.i).
 // `origin` is the replica that created it, so initCoord(id) == id.origin.
-// The total order is (counter, origin), which protocols.md I.2 recommends for
-// ordering commands inside a strongly connected component.
+// The total order is (counter, origin), which docs/protocols.md I.2 recommends
+// for ordering commands inside a strongly connected component.
 struct CommandId {
   uint32_t origin = 0;
   uint64_t counter = 0;

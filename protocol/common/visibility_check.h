@@ -1,6 +1,6 @@
 // Visibility as a run check: of two committed conflicting non-Nop commands,
-// one is in the other's dependencies (EPaxos*: protocols.md I.10; EPaxos:
-// VIS, bug-corpus.md §2, which EPaxos guarantees because its deps are
+// one is in the other's dependencies (EPaxos*: docs/protocols.md I.10; EPaxos:
+// VIS, docs/bug-corpus.md §2, which EPaxos guarantees because its deps are
 // explicit sets of every interfering instance). Commands are indexed by
 // key, so a commit is compared only with the committed commands on its own
 // key that its dependencies lack.

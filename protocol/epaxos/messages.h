@@ -1,4 +1,4 @@
-// Messages of the original EPaxos (protocols.md II.4), as one value type
+// Messages of the original EPaxos (docs/protocols.md II.4), as one value type
 // with a kind: every message of the protocol is a subset of the same fields,
 // so describing and fingerprinting them is written once.
 //

@@ -1,6 +1,6 @@
 // Configuration of the original EPaxos plug-in ("epaxos:key=value,...").
 //
-// Two published protocol variants (protocols.md II.1, II.6, II.10):
+// Two published protocol variants (docs/protocols.md II.1, II.6, II.10):
 //   recovery=simple     fast quorum 2F, simplified explicit prepare (II.6a);
 //   recovery=optimized  fast quorum F + floor((F+1)/2), "all dependencies
 //                       committed" fast-path rule, TryPreAccept (II.6b).
@@ -8,10 +8,11 @@
 // (optimized quorum, simple recovery) cannot be expressed.
 //
 // ballots=single keeps one ballot per instance as published (Sutra's flaw,
-// bug-corpus.md 3.1); ballots=split keeps the promise and the vote apart.
+// docs/bug-corpus.md 3.1); ballots=split keeps the promise and the vote apart.
 //
 // quirks=... switch on behaviours of the reference Go code and its
-// derivatives, each named after its bug-corpus.md entry; all off by default.
+// derivatives, each named after its docs/bug-corpus.md entry; all off by
+// default.
 #ifndef EPSIM_PROTOCOL_EPAXOS_OPTIONS_H_
 #define EPSIM_PROTOCOL_EPAXOS_OPTIONS_H_
 
@@ -27,7 +28,7 @@
 
 namespace epsim::protocol::epaxos {
 
-// Each quirk reproduces the behaviour of one bug-corpus.md entry.
+// Each quirk reproduces the behaviour of one docs/bug-corpus.md entry.
 enum class Quirk : uint8_t {
   kExecSeqTie,                // 4.1: equal seq in an SCC ordered by DFS root
   kGoPrepareMiscount,         // 4.2: recovery counts replies vs its local copy
@@ -66,7 +67,8 @@ struct EpaxosOptions {
   std::vector<std::vector<NodeId>> thrifty_peers;  // [leader] -> peers
   // Replicas whose commit timers start explicit prepares; empty: every
   // replica. Scripted "timeout(P, I)" steps work everywhere. Lets one
-  // replica own recovery (bug-corpus.md 3.4: LIVE-RECOVERY as LIVE-COMMIT).
+  // replica own recovery (docs/bug-corpus.md 3.4: LIVE-RECOVERY as
+  // LIVE-COMMIT).
   std::vector<NodeId> recoverers;
   bool durable = true;  // false: a restart forgets everything (ctl-amnesia)
   Duration recovery_timeout = 0;  // commit timeout before explicit prepare

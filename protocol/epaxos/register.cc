@@ -1,4 +1,4 @@
-// Registers the original EPaxos as "epaxos" (protocols.md Part II).
+// Registers the original EPaxos as "epaxos" (docs/protocols.md Part II).
 #include <memory>
 #include <string>
 #include <vector>

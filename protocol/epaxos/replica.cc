@@ -1133,7 +1133,7 @@ void EpaxosReplica::RecoveryNoop(const CommandId& id) {
 
 // GO's global PreAccept `pa` before this replica broadcast any: all zero,
 // i.e. Replica 0, Instance 0 (our 0.1: we number instances from 1), ballot
-// 0, no command, deps "instance 0 of every row" (bug-corpus.md 4.11).
+// 0, no command, deps "instance 0 of every row" (docs/bug-corpus.md 4.11).
 EpaxosMessage EpaxosReplica::ZeroedGoPreAccept() const {
   EpaxosMessage m;
   m.kind = MsgKind::kPreAccept;
@@ -1487,7 +1487,7 @@ void EpaxosReplica::SetBallots(Instance& inst, Ballot b) {
 }
 
 // A higher ballot was promised or reported: an attempt of ours below it is
-// dead (protocols.md IV.4).
+// dead (docs/protocols.md IV.4).
 void EpaxosReplica::Preempt(const CommandId& id, Ballot promised) {
   Instance& inst = GetOrCreate(id);
   inst.max_seen = std::max(inst.max_seen, promised);

@@ -1,12 +1,12 @@
 // One replica of the original EPaxos (Moraru et al., SOSP 2013), as
-// specified in protocols.md Part II, with the reference implementation's
+// specified in docs/protocols.md Part II, with the reference implementation's
 // behaviours available as quirks (options.h).
 //
 // State per instance L.i: (cmd, seq, deps, status) plus the ballot(s); the
 // leader of an attempt (the owner at ballot 0, or a recoverer) keeps volatile
 // bookkeeping in a Lead. Dependencies are explicit sets of instance ids.
 //
-// Self-addressed messages are handled synchronously (protocols.md IV.2): a
+// Self-addressed messages are handled synchronously (docs/protocols.md IV.2): a
 // leader writes its own vote directly and counts itself in every quorum.
 //
 // Execution: without quirks, the shared DependencyExecutor, ordering inside a

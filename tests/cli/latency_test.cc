@@ -69,7 +69,7 @@ class WanModel {
     std::sort(rtts.begin(), rtts.end());
     return rtts[k - 1];
   }
-  // wan.md §1c: fast path = 2nd closest (fast quorum of 3 with n = 5);
+  // docs/wan.md §1c: fast path = 2nd closest (fast quorum of 3 with n = 5);
   // slow path = twice that; Multi-Paxos = RTT to the leader plus the
   // leader's 2nd closest.
   double EpaxosFast(const std::string& s) const { return KthClosest(s, 2); }

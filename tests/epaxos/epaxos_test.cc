@@ -398,8 +398,8 @@ TEST(EpaxosRecovery, UnseenCommandBecomesNopAndIsReproposed) {
 }
 
 // ---------------------------------------------------------------------------
-// Sutra's counterexample (bug-corpus.md 3.1, protocols.md II.3): p1, p2, p3
-// are replicas 0, 1, 2 with fixed thrifty quorums {p1,p3}, {p1,p2},
+// Sutra's counterexample (docs/bug-corpus.md 3.1, docs/protocols.md II.3): p1,
+// p2, p3 are replicas 0, 1, 2 with fixed thrifty quorums {p1,p3}, {p1,p2},
 // {p2,p3}; c1 at p3 (instance 2.1), c2 at p1 (instance 0.1, the victim).
 // Returns the cluster after the 24 scripted steps.
 std::unique_ptr<FakeCluster> RunSutraSchedule(const std::string& ballots) {
@@ -457,7 +457,7 @@ TEST(SutraCounterexample, SplitBallotsKeepAgreement) {
 }
 
 // ---------------------------------------------------------------------------
-// Quirks (bug-corpus.md section 4 and 5): the documented symptom appears
+// Quirks (docs/bug-corpus.md section 4 and 5): the documented symptom appears
 // with the quirk and not without it.
 
 // 4.1: two concurrent conflicting commands commit in a cycle with equal seq;

@@ -9,7 +9,8 @@ namespace epsim {
 namespace {
 
 // 29799, 31082, 40421, 57101: a member of Q got Validate(b) for an id that
-// ballot b's recoverer had meanwhile committed (the R4 assertion fired).
+// ballot b's recoverer had meanwhile committed (the R4 assertion of
+// docs/protocols.md fired).
 // 97: a lagging process never re-learnt a commit (see lagging_test.cc).
 TEST(FuzzRegressionTest, OnceFailingSeedsPassEveryCheck) {
   absl::StatusOr<protocol::ProtocolSpec> spec =

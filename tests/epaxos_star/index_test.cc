@@ -1,7 +1,7 @@
 // The conflict indexes must give exactly what the literal rule gives
-// (pitfall 9: dependency sets are exact). Random schedules with reads,
-// writes, several keys and early timers (recoveries, Nops); at random
-// moments every replica's indexed conflict set for a random command is
+// (docs/protocols.md pitfall 9: dependency sets are exact). Random schedules
+// with reads, writes, several keys and early timers (recoveries, Nops); at
+// random moments every replica's indexed conflict set for a random command is
 // compared with a scan of every id it knows.
 #include <algorithm>
 #include <string>

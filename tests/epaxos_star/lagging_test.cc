@@ -1,5 +1,6 @@
-// I.11 "lagging processes": a process whose ballot moved past the deciding
-// ballot ignores that Commit (I.6) and must recover the command itself.
+// docs/protocols.md I.11 "lagging processes": a process whose ballot moved
+// past the deciding ballot ignores that Commit (I.6) and must recover the
+// command itself.
 #include "gtest/gtest.h"
 #include "scenarios/scenario.h"
 #include "scenarios/simulation.h"

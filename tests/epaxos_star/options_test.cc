@@ -149,7 +149,8 @@ TEST(StarRegistryTest, RegistersUnderItsName) {
 }
 
 TEST(StarBallotTest, OwnedBallotsFollowTheZeroBasedRule) {
-  // n = 3: A owns 1, 4, 7; B owns 2, 5, 8; C owns 3, 6, 9 (I.13).
+  // n = 3: A owns 1, 4, 7; B owns 2, 5, 8; C owns 3, 6, 9 (docs/protocols.md
+  // I.13).
   EXPECT_EQ(NextOwnedBallot(0, 3, 0), 1u);
   EXPECT_EQ(NextOwnedBallot(0, 3, 1), 4u);
   EXPECT_EQ(NextOwnedBallot(0, 3, 3), 4u);

@@ -1,5 +1,5 @@
 // Every recovery branch of Fig. 5 reached by a scripted schedule, with the
-// outcome each must give (protocols.md I.8). n = 3 (A, B, C) where enough,
+// outcome each must give (docs/protocols.md I.8). n = 3 (A, B, C) where enough,
 // else n = 5, f = e = 2 (A..E): slow and fast quorums 3, |Q| - e = 1,
 // n - f - e = 1. D = 3 owns ballots 4, 9, ...; E = 4 owns 5, 10, ...
 #include "gmock/gmock.h"

@@ -1,5 +1,5 @@
-// Replica plumbing: Clone/StateHash, Restart (durable I.4 state), Pending,
-// Visibility check, trace lines.
+// Replica plumbing: Clone/StateHash, Restart (the durable state of
+// docs/protocols.md I.4), Pending, Visibility check, trace lines.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/epaxos_star/cluster.h"

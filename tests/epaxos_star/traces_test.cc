@@ -1,4 +1,4 @@
-// The four small traces of protocols.md I.13 (n = 3, f = e = 1; A = 0,
+// The four small traces of docs/protocols.md I.13 (n = 3, f = e = 1; A = 0,
 // B = 1, C = 2; x submitted at A and y at B conflict).
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

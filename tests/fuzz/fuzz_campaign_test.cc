@@ -30,7 +30,7 @@ using ::testing::HasSubstr;
 using testing_util::CommandResult;
 using testing_util::RunEpsim;
 
-// The EPaxos variant with Sutra's single-ballot flaw (bug-corpus.md 3.1).
+// The EPaxos variant with Sutra's single-ballot flaw (docs/bug-corpus.md 3.1).
 constexpr char kSingleBallot[] = "epaxos:ballots=single";
 
 // Runs a shell command; its output goes to `log`.

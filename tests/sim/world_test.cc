@@ -454,8 +454,8 @@ TEST(WorldTest, SameSeedGivesSameTraceAndHash) {
 }
 
 // Pinned once: the same seed must give this hash on every machine and with
-// every compiler (design.md, determinism rule 5). A deliberate change to the
-// trace or the network model updates the constant.
+// every compiler (docs/design.md, determinism rule 5). A deliberate change to
+// the trace or the network model updates the constant.
 TEST(WorldTest, TraceHashIsPinned) {
   EXPECT_EQ(RunEcho(7).hash, 0x2505d26539bd4da2ULL);
 }
