@@ -1,4 +1,4 @@
-// Messages of EPaxos* (protocols.md I.5) and the value types they carry.
+// Messages of EPaxos* (docs/protocols.md I.5) and the value types they carry.
 //
 // One message class with a kind: every message is a subset of the same
 // fields, so describing and fingerprinting them is written once. Payloads

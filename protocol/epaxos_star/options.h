@@ -18,10 +18,10 @@
 //   hint              true|false (default true): answer a Recover/Accept
 //                     ignored for its low ballot with the current ballot, so
 //                     the recoverer's next ballot jumps above it. Outside the
-//                     paper (protocols.md I.11 [CHOICE, optional]); it
+//                     paper (docs/protocols.md I.11 [CHOICE, optional]); it
 //                     changes no receiver state, so it cannot affect safety.
 //
-// The choices the paper leaves open (protocols.md I.12 rows 1-3, Part V
+// The choices the paper leaves open (docs/protocols.md I.12 rows 1-3, Part V
 // items 2-3; docs/open-questions.md has what exploring each one found):
 //
 //   accept_guard      which Accept(b) a COMMITTED process takes [P L27]:
@@ -50,10 +50,10 @@
 //                     applied at a process that has joined a higher ballot
 //                     (bal > b). The paper's guard is bal = b [P L38];
 //                     Agreement makes the lower-ballot value the decided
-//                     one (protocols.md Part V item 3).
+//                     one (docs/protocols.md Part V item 3).
 //
 // Every (n, f, e) must satisfy n >= max(2e + f - 1, 2f + 1), 0 <= e <= f,
-// f >= 1 (protocols.md I.1).
+// f >= 1 (docs/protocols.md I.1).
 #ifndef EPSIM_PROTOCOL_EPAXOS_STAR_OPTIONS_H_
 #define EPSIM_PROTOCOL_EPAXOS_STAR_OPTIONS_H_
 

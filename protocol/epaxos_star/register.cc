@@ -1,4 +1,4 @@
-// Registers EPaxos* as "epaxos-star" (protocols.md Part I).
+// Registers EPaxos* as "epaxos-star" (docs/protocols.md Part I).
 #include <memory>
 #include <string>
 #include <utility>

@@ -518,7 +518,7 @@ void StarReplica::SendCommit(const CommandId& id, Ballot b, Payload cmd,
 
 // [P L26-33] C4: on Accept(b, id, c, D). What a COMMITTED process takes is
 // the accept_guard option; by default the TLA+ guard and the no-downgrade
-// rule (protocols.md C4 [CHOICE]).
+// rule (docs/protocols.md C4 [CHOICE]).
 void StarReplica::HandleAccept(NodeId from, const StarMessage& m) {
   Instance& inst = Get(m.id);
   const Ballot b = m.ballot;
@@ -606,7 +606,7 @@ bool StarReplica::HandleCommit(NodeId /*from*/, const StarMessage& m) {
   if (inst.bal < m.ballot) return false;
   if (inst.bal > m.ballot) {
     if (options_->commit_lower_ballot) {
-      // Outside the paper (guard bal = b, [P L38]; protocols.md Part V
+      // Outside the paper (guard bal = b, [P L38]; docs/protocols.md Part V
       // item 3): a Commit carries the decided value whatever ballot this
       // process joined since (Agreement), so it is taken. bal stays.
       env_->Cover("commit/lower-ballot");
@@ -904,7 +904,7 @@ bool StarReplica::HandleValidate(NodeId from, const StarMessage& m) {
   // A member of Q answered RecoverOK(b) uncommitted, so only this ballot's
   // own Commit(b) can have committed it since: the recoverer decided while
   // this Validate(b) was in flight (presumably by W4 on a late committed
-  // RecoverOK; not yet traced). protocols.md R4 "Defensive" asserted this
+  // RecoverOK; not yet traced). docs/protocols.md R4 "Defensive" asserted this
   // cannot happen; fuzzing found it (4 of 89,213 seeds). The attempt is
   // decided, so the Validate is dead, and line 2 must not overwrite
   // committed state.
@@ -1030,7 +1030,7 @@ void StarReplica::HandleValidateOK(NodeId from, const StarMessage& m) {
 }
 
 // [P L69-79] R6: the WAIT conditions, in the order W4 (committed), W2, W1,
-// W4 (accepted, coordinator), W3 (protocols.md R6 [CHOICE]).
+// W4 (accepted, coordinator), W3 (docs/protocols.md R6 [CHOICE]).
 void StarReplica::EvaluateWait(const CommandId& id) {
   RecoveryAttempt* attempt = LiveAttempt(id);
   if (attempt == nullptr || attempt->stage != Stage::kWait) return;

@@ -1,6 +1,6 @@
 // One EPaxos* process (Ryabinin, Gotsman, Sutra, OPODIS 2025), written
-// handler by handler from protocols.md Part I: the commit protocol (Fig. 3,
-// C1-C6), recovery (Fig. 5, R1-R7) and execution (Fig. 1) over the shared
+// handler by handler from docs/protocols.md Part I: the commit protocol (Fig.
+// 3, C1-C6), recovery (Fig. 5, R1-R7) and execution (Fig. 1) over the shared
 // dependency-graph executor.
 //
 // Execution model (I.6): a handler's precondition is a guard. The only
